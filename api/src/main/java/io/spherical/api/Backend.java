@@ -1,0 +1,141 @@
+package io.spherical.api;
+
+/**
+ * A compute device: it creates float32 {@link Tensor}s and runs a small, complete set of BLAS-like operations
+ * into caller-provided outputs.
+ *
+ * <p>Contract for every implementation (checked by the testkit contract suite):
+ * <ul>
+ *   <li>Matrices are row-major; a minibatch is one example per row (see {@link Tensor}).</li>
+ *   <li>No operation allocates device memory behind the caller's back in steady state: outputs are passed in,
+ *       and any scratch space is cached and reused.</li>
+ *   <li>Shapes are checked and a mismatch throws {@link IllegalArgumentException} (a programming error).</li>
+ *   <li>Unless an operation says otherwise, an output may alias an input only when they are the same tensor.</li>
+ *   <li>Index arrays live on the host; an index out of range throws {@link IndexOutOfBoundsException}.</li>
+ * </ul>
+ */
+public interface Backend extends AutoCloseable {
+
+    /** The provider name this backend was created by, e.g. {@code nd4j}. */
+    String name();
+
+    /** One line describing the device, e.g. {@code CPU (OpenBLAS), 2 threads}. */
+    String device();
+
+    // ---- creation and host transfer -------------------------------------------------------------------
+
+    /** A new {@code rows x cols} tensor of zeros. */
+    Tensor zeros(int rows, int cols);
+
+    /** A new tensor holding {@code data} (row-major, length {@code rows * cols}). */
+    default Tensor fromHost(float[] data, int rows, int cols) {
+        Tensor t = zeros(rows, cols);
+        upload(data, t);
+        return t;
+    }
+
+    /** Copies {@code src} (row-major, length {@code dst.size()}) into {@code dst}. */
+    void upload(float[] src, Tensor dst);
+
+    /** Copies {@code src} into {@code dst} (row-major, length at least {@code src.size()}). */
+    void download(Tensor src, float[] dst);
+
+    /** Convenience: a new host array with the tensor's contents. */
+    default float[] toHost(Tensor src) {
+        float[] out = new float[Math.toIntExact(src.size())];
+        download(src, out);
+        return out;
+    }
+
+    /** dst = src (same shape). */
+    void copy(Tensor src, Tensor dst);
+
+    /** Every element of {@code x} set to {@code value}. */
+    void fill(Tensor x, float value);
+
+    // ---- BLAS ------------------------------------------------------------------------------------------
+
+    /** c = alpha * op(a) * op(b) + beta * c, where op transposes when asked. With beta = 0, c's old contents (even NaN) are ignored. */
+    void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c);
+
+    /** y += alpha * x (same shape). */
+    void axpy(float alpha, Tensor x, Tensor y);
+
+    /** x *= alpha. */
+    void scale(float alpha, Tensor x);
+
+    // ---- elementwise -----------------------------------------------------------------------------------
+
+    /** out = f(x) elementwise; out may be x. */
+    void map(UnaryOp f, Tensor x, Tensor out);
+
+    /** out = grad * f'(x) where {@code y = f(x)}, for functions with {@link UnaryOp#hasBackward()}; out may be grad. */
+    void mapBackward(UnaryOp f, Tensor y, Tensor grad, Tensor out);
+
+    /** out = a * b elementwise (Hadamard); out may be a or b. */
+    void mul(Tensor a, Tensor b, Tensor out);
+
+    /** out[i][j] = x[i][j] * v[i], where v holds {@code x.rows()} values (any shape); out may be x. */
+    void scaleRows(Tensor x, Tensor v, Tensor out);
+
+    /** out[i][j] = x[i][j] * v[j], where v holds {@code x.cols()} values (any shape); out may be x. */
+    void scaleColumns(Tensor x, Tensor v, Tensor out);
+
+    /** x[i][j] += alpha * v[j], where v holds {@code x.cols()} values (bias broadcast over examples). */
+    void addRowVector(float alpha, Tensor v, Tensor x);
+
+    // ---- reductions ------------------------------------------------------------------------------------
+
+    /** out[i] = r over row i of x; out holds {@code x.rows()} values. */
+    void reduceRows(Reduction r, Tensor x, Tensor out);
+
+    /** out[j] = r over column j of x; out holds {@code x.cols()} values. */
+    void reduceColumns(Reduction r, Tensor x, Tensor out);
+
+    /** out[i] = dot(a[i, :], b[i, :]); out holds {@code a.rows()} values. */
+    void rowDot(Tensor a, Tensor b, Tensor out);
+
+    // ---- indexing --------------------------------------------------------------------------------------
+
+    /** out[i, :] = src[idx[i], :] for i &lt; idx.length; out has idx.length rows (zero rows allowed). */
+    void gatherRows(Tensor src, int[] idx, Tensor out);
+
+    /** dst[idx[i], :] += alpha * src[i, :]; repeated indices accumulate (every occurrence counts). */
+    void scatterAddRows(float alpha, Tensor src, int[] idx, Tensor dst);
+
+    /** out[i] = x[i, cols[i]]; out holds {@code x.rows()} values. */
+    void gatherElements(Tensor x, int[] cols, Tensor out);
+
+    /** x[i, cols[i]] += alpha for every row i. */
+    void addToElements(float alpha, int[] cols, Tensor x);
+
+    // ---- softmax and ranking ---------------------------------------------------------------------------
+
+    /** out[i, :] = x[i, :] - logsumexp(x[i, :]), computed stably (max subtracted first); out may be x. */
+    void logSoftmaxRows(Tensor x, Tensor out);
+
+    /**
+     * For each row i, the column indices of its k largest values in decreasing order, written to
+     * {@code out[i*k .. i*k+k)}; ties go to the lower column index, NaN ranks below every number.
+     */
+    void topKRows(Tensor x, int k, int[] out);
+
+    /**
+     * For each row i, the 1-based rank of column {@code targets[i]}: 1 + the number of other columns whose value is
+     * greater than or equal to it (ties count against the target; a NaN target ranks last).
+     */
+    void targetRanks(Tensor x, int[] targets, int[] ranks);
+
+    // ---- small dense linear algebra --------------------------------------------------------------------
+
+    /** x = a^-1 b for a square, non-singular {@code a} (LU with partial pivoting); a and b are left unchanged. */
+    void solve(Tensor a, Tensor b, Tensor x);
+
+    /** Blocks until every queued operation has finished (a no-op on synchronous backends). */
+    default void synchronize() {
+    }
+
+    /** Releases the device and any cached scratch space. Tensors must not be used afterwards. */
+    @Override
+    void close();
+}

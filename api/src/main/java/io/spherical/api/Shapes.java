@@ -1,0 +1,54 @@
+package io.spherical.api;
+
+/** Shape checks shared by backend implementations; a failure is a programming error. */
+public final class Shapes {
+    private Shapes() {
+    }
+
+    /** Fails unless {@code t} has exactly the given shape. */
+    public static void require(Tensor t, int rows, int cols, String what) {
+        if (t.rows() != rows || t.cols() != cols) {
+            throw new IllegalArgumentException(what + " must be " + rows + "x" + cols + " but is " + t.shape());
+        }
+    }
+
+    /** Fails unless {@code a} and {@code b} have the same shape. */
+    public static void same(Tensor a, Tensor b, String what) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException(what + ": shapes differ, " + a.shape() + " vs " + b.shape());
+        }
+    }
+
+    /** Fails unless {@code v} holds exactly {@code n} values. */
+    public static void length(Tensor v, long n, String what) {
+        if (v.size() != n) {
+            throw new IllegalArgumentException(what + " must hold " + n + " values but is " + v.shape());
+        }
+    }
+
+    /** Checks the operands of {@link Backend#gemm} and returns {m, n, k}. */
+    public static int[] gemm(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c) {
+        int m = transA ? a.cols() : a.rows();
+        int k = transA ? a.rows() : a.cols();
+        int kb = transB ? b.cols() : b.rows();
+        int n = transB ? b.rows() : b.cols();
+        if (k != kb || c.rows() != m || c.cols() != n) {
+            throw new IllegalArgumentException("gemm: op(a) " + m + "x" + k + " times op(b) " + kb + "x" + n
+                    + " into c " + c.shape());
+        }
+        return new int[] {m, n, k};
+    }
+
+    /** Fails unless every index lies in {@code [0, bound)}. */
+    public static void indices(int[] idx, int count, int bound, String what) {
+        if (idx.length < count) {
+            throw new IllegalArgumentException(what + ": " + count + " indices needed, " + idx.length + " given");
+        }
+        for (int i = 0; i < count; i++) {
+            if (idx[i] < 0 || idx[i] >= bound) {
+                throw new IndexOutOfBoundsException(what + ": index " + idx[i] + " at position " + i
+                        + " is outside [0, " + bound + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.spherical.api;
+
+/**
+ * A dense float32 matrix stored row-major on its backend's device; the host never sees its storage directly.
+ *
+ * <p>Layout convention of the whole project: a minibatch is stored batch-major, one example per row
+ * (an {@code m x d} matrix), so the "columns" of SPEC.md's {@code d x m} matrices are our rows.
+ * A tensor is closed exactly once by its owner; a view made by {@link #rowRange} shares storage and
+ * closing it releases nothing.
+ */
+public interface Tensor extends AutoCloseable {
+
+    /** Number of rows. */
+    int rows();
+
+    /** Number of columns. */
+    int cols();
+
+    /** Number of elements, {@code rows * cols}. */
+    default long size() {
+        return (long) rows() * cols();
+    }
+
+    /** The backend that owns this tensor's storage. */
+    Backend backend();
+
+    /** A view of rows {@code [from, to)} sharing this tensor's storage. */
+    Tensor rowRange(int from, int to);
+
+    /** Whether {@link #close()} has released the storage. */
+    boolean isClosed();
+
+    /** Releases the storage (a no-op for views and for tensors already closed). */
+    @Override
+    void close();
+
+    /** Human-readable shape, e.g. {@code 200x513}. */
+    default String shape() {
+        return rows() + "x" + cols();
+    }
+}

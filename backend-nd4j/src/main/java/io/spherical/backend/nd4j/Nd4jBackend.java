@@ -1,0 +1,465 @@
+package io.spherical.backend.nd4j;
+
+import io.spherical.api.Backend;
+import io.spherical.api.Reduction;
+import io.spherical.api.Shapes;
+import io.spherical.api.Tensor;
+import io.spherical.api.UnaryOp;
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * CPU backend on ND4J. Matrix products go to OpenBLAS through {@link Nd4j#gemm} into the caller's output
+ * (the allocating {@code mmul} is many times slower, measured); transcendental maps and log-softmax use ND4J's
+ * native vectorised ops; the cheap elementwise, indexing and ranking operations are plain loops over the
+ * off-heap storage, which costs no JNI round trip and allocates nothing.
+ */
+final class Nd4jBackend implements Backend {
+
+    /** Rows x cols above which row-parallel loops pay for their fork/join. */
+    private static final long PARALLEL_THRESHOLD = 1 << 16;
+
+    private boolean closed;
+
+    Nd4jBackend() {
+        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+    }
+
+    @Override
+    public String name() {
+        return Nd4jBackendProvider.NAME;
+    }
+
+    @Override
+    public String device() {
+        return "CPU " + Nd4jBackendProvider.platform() + ", " + Runtime.getRuntime().availableProcessors()
+                + " cores (ND4J " + Nd4j.getBackend().getClass().getSimpleName() + ", OpenBLAS)";
+    }
+
+    @Override
+    public Tensor zeros(int rows, int cols) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("negative shape " + rows + "x" + cols);
+        }
+        if ((long) rows * cols > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor " + rows + "x" + cols + " exceeds 2^31 elements");
+        }
+        if (rows == 0 || cols == 0) {
+            return new Nd4jTensor(this, null, FloatBuffer.allocate(0), 0, rows, cols, null);
+        }
+        INDArray arr = Nd4j.create(DataType.FLOAT, new long[] {rows, cols}, 'c');
+        FloatBuffer buf = arr.data().asNioFloat();
+        return new Nd4jTensor(this, arr, buf, 0, rows, cols, null);
+    }
+
+    private Nd4jTensor t(Tensor x) {
+        if (!(x instanceof Nd4jTensor n) || n.backend != this) {
+            throw new IllegalArgumentException("tensor " + x + " does not belong to this ND4J backend");
+        }
+        n.checkOpen();
+        return n;
+    }
+
+    @Override
+    public void upload(float[] src, Tensor dst) {
+        Nd4jTensor d = t(dst);
+        if (src.length != d.size()) {
+            throw new IllegalArgumentException("upload: " + src.length + " values into " + d.shape());
+        }
+        d.buf.put(d.offset, src, 0, src.length);
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst) {
+        Nd4jTensor s = t(src);
+        if (dst.length < s.size()) {
+            throw new IllegalArgumentException("download: " + s.shape() + " into " + dst.length + " values");
+        }
+        s.buf.get(s.offset, dst, 0, (int) s.size());
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        Nd4jTensor s = t(src);
+        Nd4jTensor d = t(dst);
+        Shapes.same(s, d, "copy");
+        if (s.size() > 0 && s != d) {
+            d.buf.put(d.offset, s.buf, s.offset, (int) s.size());
+        }
+    }
+
+    @Override
+    public void fill(Tensor x, float value) {
+        Nd4jTensor a = t(x);
+        int n = (int) a.size();
+        for (int i = 0; i < n; i++) {
+            a.buf.put(a.offset + i, value);
+        }
+    }
+
+    @Override
+    public void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
+        Nd4jTensor ta = t(a);
+        Nd4jTensor tb = t(b);
+        Nd4jTensor tc = t(c);
+        int[] mnk = Shapes.gemm(ta, transA, tb, transB, tc);
+        if (tc.size() == 0) {
+            return;
+        }
+        if (mnk[2] == 0 || alpha == 0f) {
+            if (beta == 0f) {
+                fill(tc, 0f);
+            } else {
+                scale(beta, tc);
+            }
+            return;
+        }
+        // OpenBLAS overwrites C when beta == 0 (old NaN do not leak; the contract suite checks it)
+        Nd4j.gemm(ta.arr, tb.arr, tc.arr, transA, transB, alpha, beta);
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        Nd4jTensor tx = t(x);
+        Nd4jTensor ty = t(y);
+        Shapes.same(tx, ty, "axpy");
+        int n = (int) tx.size();
+        if (n > PARALLEL_THRESHOLD) {
+            Nd4j.getBlasWrapper().level1().axpy(n, alpha, tx.arr, ty.arr);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            ty.buf.put(ty.offset + i, ty.buf.get(ty.offset + i) + alpha * tx.buf.get(tx.offset + i));
+        }
+    }
+
+    @Override
+    public void scale(float alpha, Tensor x) {
+        Nd4jTensor a = t(x);
+        int n = (int) a.size();
+        for (int i = 0; i < n; i++) {
+            a.buf.put(a.offset + i, alpha * a.buf.get(a.offset + i));
+        }
+    }
+
+    @Override
+    public void map(UnaryOp f, Tensor x, Tensor out) {
+        Nd4jTensor tx = t(x);
+        Nd4jTensor to = t(out);
+        Shapes.same(tx, to, "map");
+        if (tx.size() == 0) {
+            return;
+        }
+        switch (f) {
+            case TANH -> Nd4j.exec(new Tanh(tx.arr, to.arr));
+            case SIGMOID -> Nd4j.exec(new Sigmoid(tx.arr, to.arr));
+            case EXP -> Nd4j.exec(new Exp(tx.arr, to.arr));
+            case LOG -> Nd4j.exec(new Log(tx.arr, to.arr));
+            default -> {
+                int n = (int) tx.size();
+                for (int i = 0; i < n; i++) {
+                    float v = tx.buf.get(tx.offset + i);
+                    float r = switch (f) {
+                        case IDENTITY -> v;
+                        case RELU -> v > 0f || v != v ? v : 0f;
+                        case SQUARE -> v * v;
+                        default -> throw new AssertionError(f);
+                    };
+                    to.buf.put(to.offset + i, r);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void mapBackward(UnaryOp f, Tensor y, Tensor grad, Tensor out) {
+        if (!f.hasBackward()) {
+            throw new IllegalArgumentException(f + " has no output-form derivative");
+        }
+        Nd4jTensor ty = t(y);
+        Nd4jTensor tg = t(grad);
+        Nd4jTensor to = t(out);
+        Shapes.same(ty, tg, "mapBackward");
+        Shapes.same(ty, to, "mapBackward");
+        int n = (int) ty.size();
+        for (int i = 0; i < n; i++) {
+            float v = ty.buf.get(ty.offset + i);
+            float g = tg.buf.get(tg.offset + i);
+            float r = switch (f) {
+                case IDENTITY -> g;
+                case RELU -> v > 0f ? g : 0f;
+                case TANH -> g * (1f - v * v);
+                case SIGMOID -> g * v * (1f - v);
+                case EXP -> g * v;
+                default -> throw new AssertionError(f);
+            };
+            to.buf.put(to.offset + i, r);
+        }
+    }
+
+    @Override
+    public void mul(Tensor a, Tensor b, Tensor out) {
+        Nd4jTensor ta = t(a);
+        Nd4jTensor tb = t(b);
+        Nd4jTensor to = t(out);
+        Shapes.same(ta, tb, "mul");
+        Shapes.same(ta, to, "mul");
+        int n = (int) ta.size();
+        for (int i = 0; i < n; i++) {
+            to.buf.put(to.offset + i, ta.buf.get(ta.offset + i) * tb.buf.get(tb.offset + i));
+        }
+    }
+
+    @Override
+    public void scaleRows(Tensor x, Tensor v, Tensor out) {
+        Nd4jTensor tx = t(x);
+        Nd4jTensor tv = t(v);
+        Nd4jTensor to = t(out);
+        Shapes.length(tv, tx.rows(), "scaleRows vector");
+        Shapes.same(tx, to, "scaleRows");
+        int c = tx.cols();
+        for (int i = 0; i < tx.rows(); i++) {
+            float s = tv.buf.get(tv.offset + i);
+            int xo = tx.offset + i * c;
+            int oo = to.offset + i * c;
+            for (int j = 0; j < c; j++) {
+                to.buf.put(oo + j, s * tx.buf.get(xo + j));
+            }
+        }
+    }
+
+    @Override
+    public void scaleColumns(Tensor x, Tensor v, Tensor out) {
+        Nd4jTensor tx = t(x);
+        Nd4jTensor tv = t(v);
+        Nd4jTensor to = t(out);
+        Shapes.length(tv, tx.cols(), "scaleColumns vector");
+        Shapes.same(tx, to, "scaleColumns");
+        int c = tx.cols();
+        for (int i = 0; i < tx.rows(); i++) {
+            int xo = tx.offset + i * c;
+            int oo = to.offset + i * c;
+            for (int j = 0; j < c; j++) {
+                to.buf.put(oo + j, tv.buf.get(tv.offset + j) * tx.buf.get(xo + j));
+            }
+        }
+    }
+
+    @Override
+    public void addRowVector(float alpha, Tensor v, Tensor x) {
+        Nd4jTensor tx = t(x);
+        Nd4jTensor tv = t(v);
+        Shapes.length(tv, tx.cols(), "addRowVector vector");
+        int c = tx.cols();
+        for (int i = 0; i < tx.rows(); i++) {
+            int xo = tx.offset + i * c;
+            for (int j = 0; j < c; j++) {
+                tx.buf.put(xo + j, tx.buf.get(xo + j) + alpha * tv.buf.get(tv.offset + j));
+            }
+        }
+    }
+
+    @Override
+    public void reduceRows(Reduction r, Tensor x, Tensor out) {
+        Nd4jTensor tx = t(x);
+        Nd4jTensor to = t(out);
+        Shapes.length(to, tx.rows(), "reduceRows output");
+        int c = tx.cols();
+        rowLoop(tx.rows(), c, i -> {
+            int xo = tx.offset + i * c;
+            double acc = r == Reduction.MAX ? Double.NEGATIVE_INFINITY : 0.0;
+            for (int j = 0; j < c; j++) {
+                acc = accumulate(r, acc, tx.buf.get(xo + j));
+            }
+            to.buf.put(to.offset + i, (float) acc);
+        });
+    }
+
+    @Override
+    public void reduceColumns(Reduction r, Tensor x, Tensor out) {
+        Nd4jTensor tx = t(x);
+        Nd4jTensor to = t(out);
+        Shapes.length(to, tx.cols(), "reduceColumns output");
+        int c = tx.cols();
+        double[] acc = new double[c];
+        java.util.Arrays.fill(acc, r == Reduction.MAX ? Double.NEGATIVE_INFINITY : 0.0);
+        for (int i = 0; i < tx.rows(); i++) {
+            int xo = tx.offset + i * c;
+            for (int j = 0; j < c; j++) {
+                acc[j] = accumulate(r, acc[j], tx.buf.get(xo + j));
+            }
+        }
+        for (int j = 0; j < c; j++) {
+            to.buf.put(to.offset + j, (float) acc[j]);
+        }
+    }
+
+    private static double accumulate(Reduction r, double acc, float v) {
+        return switch (r) {
+            case SUM -> acc + v;
+            case SUM_SQUARES -> acc + (double) v * v;
+            case MAX -> (v > acc || v != v || acc != acc) ? (acc != acc ? acc : v) : acc;
+        };
+    }
+
+    @Override
+    public void rowDot(Tensor a, Tensor b, Tensor out) {
+        Nd4jTensor ta = t(a);
+        Nd4jTensor tb = t(b);
+        Nd4jTensor to = t(out);
+        Shapes.same(ta, tb, "rowDot");
+        Shapes.length(to, ta.rows(), "rowDot output");
+        int c = ta.cols();
+        for (int i = 0; i < ta.rows(); i++) {
+            int ao = ta.offset + i * c;
+            int bo = tb.offset + i * c;
+            double acc = 0;
+            for (int j = 0; j < c; j++) {
+                acc += ta.buf.get(ao + j) * tb.buf.get(bo + j);
+            }
+            to.buf.put(to.offset + i, (float) acc);
+        }
+    }
+
+    @Override
+    public void gatherRows(Tensor src, int[] idx, Tensor out) {
+        Nd4jTensor ts = t(src);
+        Nd4jTensor to = t(out);
+        Shapes.require(to, idx.length, ts.cols(), "gatherRows output");
+        Shapes.indices(idx, idx.length, ts.rows(), "gatherRows");
+        int c = ts.cols();
+        for (int i = 0; i < idx.length; i++) {
+            to.buf.put(to.offset + i * c, ts.buf, ts.offset + idx[i] * c, c);
+        }
+    }
+
+    @Override
+    public void scatterAddRows(float alpha, Tensor src, int[] idx, Tensor dst) {
+        Nd4jTensor ts = t(src);
+        Nd4jTensor td = t(dst);
+        Shapes.require(ts, idx.length, td.cols(), "scatterAddRows source");
+        Shapes.indices(idx, idx.length, td.rows(), "scatterAddRows");
+        int c = td.cols();
+        for (int i = 0; i < idx.length; i++) {
+            int so = ts.offset + i * c;
+            int d0 = td.offset + idx[i] * c;
+            for (int j = 0; j < c; j++) {
+                td.buf.put(d0 + j, td.buf.get(d0 + j) + alpha * ts.buf.get(so + j));
+            }
+        }
+    }
+
+    @Override
+    public void gatherElements(Tensor x, int[] cols, Tensor out) {
+        Nd4jTensor tx = t(x);
+        Nd4jTensor to = t(out);
+        Shapes.length(to, tx.rows(), "gatherElements output");
+        Shapes.indices(cols, tx.rows(), tx.cols(), "gatherElements");
+        for (int i = 0; i < tx.rows(); i++) {
+            to.buf.put(to.offset + i, tx.buf.get(tx.offset + i * tx.cols() + cols[i]));
+        }
+    }
+
+    @Override
+    public void addToElements(float alpha, int[] cols, Tensor x) {
+        Nd4jTensor tx = t(x);
+        Shapes.indices(cols, tx.rows(), tx.cols(), "addToElements");
+        for (int i = 0; i < tx.rows(); i++) {
+            int p = tx.offset + i * tx.cols() + cols[i];
+            tx.buf.put(p, tx.buf.get(p) + alpha);
+        }
+    }
+
+    @Override
+    public void logSoftmaxRows(Tensor x, Tensor out) {
+        Nd4jTensor tx = t(x);
+        Nd4jTensor to = t(out);
+        Shapes.same(tx, to, "logSoftmaxRows");
+        if (tx.size() == 0) {
+            return;
+        }
+        Nd4j.exec(DynamicCustomOp.builder("log_softmax").addInputs(tx.arr).addOutputs(to.arr).addIntegerArguments(1).build());
+    }
+
+    @Override
+    public void topKRows(Tensor x, int k, int[] out) {
+        Nd4jTensor tx = t(x);
+        if (k < 0 || k > tx.cols()) {
+            throw new IllegalArgumentException("topKRows: k=" + k + " with " + tx.cols() + " columns");
+        }
+        if (out.length < (long) k * tx.rows()) {
+            throw new IllegalArgumentException("topKRows: output holds " + out.length + ", needs " + (long) k * tx.rows());
+        }
+        int c = tx.cols();
+        rowLoop(tx.rows(), c, i -> TopK.row(tx.buf, tx.offset + i * c, c, k, out, i * k));
+    }
+
+    @Override
+    public void targetRanks(Tensor x, int[] targets, int[] ranks) {
+        Nd4jTensor tx = t(x);
+        Shapes.indices(targets, tx.rows(), tx.cols(), "targetRanks");
+        if (ranks.length < tx.rows()) {
+            throw new IllegalArgumentException("targetRanks: output holds " + ranks.length + ", needs " + tx.rows());
+        }
+        int c = tx.cols();
+        rowLoop(tx.rows(), c, i -> {
+            int o = tx.offset + i * c;
+            float target = tx.buf.get(o + targets[i]);
+            if (target != target) {
+                ranks[i] = c;
+                return;
+            }
+            int above = 0;
+            for (int j = 0; j < c; j++) {
+                if (tx.buf.get(o + j) >= target) {
+                    above++;
+                }
+            }
+            ranks[i] = above; // counts the target itself once: 1 + others >= target
+        });
+    }
+
+    @Override
+    public void solve(Tensor a, Tensor b, Tensor x) {
+        Nd4jTensor ta = t(a);
+        Nd4jTensor tb = t(b);
+        Nd4jTensor tx = t(x);
+        if (ta.rows() != ta.cols()) {
+            throw new IllegalArgumentException("solve: a must be square, is " + ta.shape());
+        }
+        Shapes.require(tb, ta.rows(), tb.cols(), "solve b");
+        Shapes.same(tb, tx, "solve");
+        if (tx.size() == 0) {
+            return;
+        }
+        Nd4j.exec(DynamicCustomOp.builder("solve").addInputs(ta.arr, tb.arr).addOutputs(tx.arr)
+                .addBooleanArguments(false).build());
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    private static void rowLoop(int rows, int cols, java.util.function.IntConsumer body) {
+        if ((long) rows * cols >= PARALLEL_THRESHOLD && rows > 1) {
+            IntStream.range(0, rows).parallel().forEach(body);
+        } else {
+            for (int i = 0; i < rows; i++) {
+                body.accept(i);
+            }
+        }
+    }
+}
