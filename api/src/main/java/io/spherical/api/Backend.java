@@ -106,8 +106,11 @@ public interface Backend extends AutoCloseable {
     /** out[i] = x[i, cols[i]]; out holds {@code x.rows()} values. */
     void gatherElements(Tensor x, int[] cols, Tensor out);
 
-    /** x[i, cols[i]] += alpha for every row i. */
-    void addToElements(float alpha, int[] cols, Tensor x);
+    /** x[i, cols[i]] += alpha * values[i] for every row i; values holds {@code x.rows()} values (any shape). */
+    void addToElements(float alpha, Tensor values, int[] cols, Tensor x);
+
+    /** dst[:, dstCol + j] = src[:, srcCol + j] for j &lt; count (same number of rows): column blocks, e.g. a bias column. */
+    void copyColumns(Tensor src, int srcCol, Tensor dst, int dstCol, int count);
 
     // ---- softmax and ranking ---------------------------------------------------------------------------
 

@@ -27,6 +27,12 @@ public interface Tensor extends AutoCloseable {
     /** A view of rows {@code [from, to)} sharing this tensor's storage. */
     Tensor rowRange(int from, int to);
 
+    /**
+     * A view of the same storage read as {@code rows x cols} (same size, row-major order kept), e.g. an
+     * {@code (m*n) x e} gather of n embeddings per example seen as the {@code m x (n*e)} concatenation.
+     */
+    Tensor reshape(int rows, int cols);
+
     /** Whether {@link #close()} has released the storage. */
     boolean isClosed();
 

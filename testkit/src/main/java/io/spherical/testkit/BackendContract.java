@@ -475,15 +475,49 @@ public abstract class BackendContract {
         for (int i = 0; i < 4; i++) {
             assertEquals(xf[i * 6 + cols[i]], got[i]);
         }
-        backend.addToElements(-1f, cols, x);
+        float[] vals = {0.5f, -1f, 2f, 3f};
+        backend.addToElements(-2f, tensor(vals, 4, 1), cols, x);
         float[] after = backend.toHost(x);
         for (int i = 0; i < 4; i++) {
             for (int j = 0; j < 6; j++) {
-                float e = xf[i * 6 + j] + (j == cols[i] ? -1f : 0f);
+                float e = xf[i * 6 + j] + (j == cols[i] ? -2f * vals[i] : 0f);
                 assertEquals(e, after[i * 6 + j], 1e-6f);
             }
         }
-        assertThrows(IndexOutOfBoundsException.class, () -> backend.addToElements(1f, new int[] {0, 0, 0, 6}, x));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> backend.addToElements(1f, tensor(vals, 4, 1), new int[] {0, 0, 0, 6}, x));
+    }
+
+    @Test
+    void copyColumnsMovesBlocks() {
+        float[] sf = random(5 * 4);
+        float[] df = random(5 * 7);
+        Tensor src = tensor(sf, 5, 4);
+        Tensor dst = tensor(df, 5, 7);
+        backend.copyColumns(src, 1, dst, 4, 3);
+        float[] got = backend.toHost(dst);
+        for (int i = 0; i < 5; i++) {
+            for (int j = 0; j < 7; j++) {
+                float e = j >= 4 ? sf[i * 4 + 1 + (j - 4)] : df[i * 7 + j];
+                assertEquals(e, got[i * 7 + j], "element " + i + "," + j);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> backend.copyColumns(src, 2, dst, 0, 3));
+    }
+
+    @Test
+    void reshapeIsAViewInRowMajorOrder() {
+        float[] xf = random(6 * 4);
+        Tensor x = tensor(xf, 6, 4);
+        Tensor r = x.reshape(3, 8);
+        assertEquals(3, r.rows());
+        assertArrayEquals(xf, backend.toHost(r));
+        backend.scale(2f, r);
+        float[] after = backend.toHost(x);
+        for (int i = 0; i < xf.length; i++) {
+            assertEquals(2f * xf[i], after[i]);
+        }
+        assertThrows(IllegalArgumentException.class, () -> x.reshape(5, 5));
     }
 
     // ---- softmax and ranking ------------------------------------------------------------------------------

@@ -369,12 +369,28 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void addToElements(float alpha, int[] cols, Tensor x) {
+    public void addToElements(float alpha, Tensor values, int[] cols, Tensor x) {
         Nd4jTensor tx = t(x);
+        Nd4jTensor tv = t(values);
+        Shapes.length(tv, tx.rows(), "addToElements values");
         Shapes.indices(cols, tx.rows(), tx.cols(), "addToElements");
         for (int i = 0; i < tx.rows(); i++) {
             int p = tx.offset + i * tx.cols() + cols[i];
-            tx.buf.put(p, tx.buf.get(p) + alpha);
+            tx.buf.put(p, tx.buf.get(p) + alpha * tv.buf.get(tv.offset + i));
+        }
+    }
+
+    @Override
+    public void copyColumns(Tensor src, int srcCol, Tensor dst, int dstCol, int count) {
+        Nd4jTensor ts = t(src);
+        Nd4jTensor td = t(dst);
+        if (ts.rows() != td.rows() || count < 0 || srcCol < 0 || dstCol < 0
+                || srcCol + count > ts.cols() || dstCol + count > td.cols()) {
+            throw new IllegalArgumentException("copyColumns: " + count + " columns from " + srcCol + " of " + ts.shape()
+                    + " to " + dstCol + " of " + td.shape());
+        }
+        for (int i = 0; i < ts.rows(); i++) {
+            td.buf.put(td.offset + i * td.cols() + dstCol, ts.buf, ts.offset + i * ts.cols() + srcCol, count);
         }
     }
 

@@ -4,7 +4,7 @@ import io.spherical.api.Backend;
 import io.spherical.api.Tensor;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** A row-major float32 ND4J array plus a direct view of its off-heap storage for the element loops. */
 final class Nd4jTensor implements Tensor {
@@ -48,9 +48,23 @@ final class Nd4jTensor implements Tensor {
         if (from < 0 || to > rows || from > to) {
             throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of a " + shape() + " tensor");
         }
-        INDArray view = (from == to || arr == null) ? null
-                : arr.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
-        return new Nd4jTensor(backend, view, buf, offset + from * cols, to - from, cols, owner == null ? this : owner);
+        return view(offset + from * cols, to - from, cols);
+    }
+
+    @Override
+    public Tensor reshape(int newRows, int newCols) {
+        if ((long) newRows * newCols != size()) {
+            throw new IllegalArgumentException("cannot reshape " + shape() + " to " + newRows + "x" + newCols);
+        }
+        return view(offset, newRows, newCols);
+    }
+
+    /** A view over the root storage: a new array header on the same buffer, never a copy. */
+    private Nd4jTensor view(int start, int r, int c) {
+        Nd4jTensor root = owner == null ? this : owner;
+        INDArray view = (r == 0 || c == 0) ? null
+                : Nd4j.create(root.arr.data(), new long[] {r, c}, new long[] {c, 1}, start, 'c');
+        return new Nd4jTensor(backend, view, buf, start, r, c, root);
     }
 
     @Override
