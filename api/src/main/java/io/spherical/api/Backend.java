@@ -34,7 +34,7 @@ public interface Backend extends AutoCloseable {
         return t;
     }
 
-    /** Copies {@code src} (row-major, length {@code dst.size()}) into {@code dst}. */
+    /** Copies the first {@code dst.size()} values of {@code src} (row-major) into {@code dst}. */
     void upload(float[] src, Tensor dst);
 
     /** Copies {@code src} into {@code dst} (row-major, length at least {@code src.size()}). */

@@ -2,12 +2,9 @@ package io.spherical.api;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -83,20 +80,12 @@ public final class BackendDiscovery {
 
     /** Discovers providers visible to {@code loader}; entries that fail to load are recorded, not thrown. */
     public static BackendDiscovery discover(ClassLoader loader) {
-        List<Candidate> found = new ArrayList<>();
         List<String> failures = new ArrayList<>();
-        Iterator<BackendProvider> it = ServiceLoader.load(BackendProvider.class, loader).iterator();
-        while (true) {
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                found.add(new Candidate(it.next()));
-            } catch (ServiceConfigurationError | LinkageError e) {
-                failures.add(e.getMessage() == null ? e.toString() : e.getMessage());
-                LOG.log(System.Logger.Level.WARNING, "Skipping a backend provider that failed to load: " + e.getMessage());
-            }
+        List<Candidate> found = new ArrayList<>();
+        for (BackendProvider p : Services.load(BackendProvider.class, loader, failures)) {
+            found.add(new Candidate(p));
         }
+        failures.forEach(f -> LOG.log(System.Logger.Level.WARNING, "Skipping a backend provider that failed to load: " + f));
         found.sort(Comparator.comparing(c -> c.provider().name()));
         return new BackendDiscovery(found, failures);
     }

@@ -71,10 +71,10 @@ final class Nd4jBackend implements Backend {
     @Override
     public void upload(float[] src, Tensor dst) {
         Nd4jTensor d = t(dst);
-        if (src.length != d.size()) {
+        if (src.length < d.size()) {
             throw new IllegalArgumentException("upload: " + src.length + " values into " + d.shape());
         }
-        d.buf.put(d.offset, src, 0, src.length);
+        d.buf.put(d.offset, src, 0, (int) d.size());
     }
 
     @Override

@@ -1,0 +1,118 @@
+package io.spherical.models.loss;
+
+import io.spherical.api.LossParameter;
+import io.spherical.api.SphericalLoss;
+import io.spherical.api.UserException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Z-loss (de Brébisson &amp; Vincent 2016): {@code L = softplus(alpha (beta - z)) / alpha} with
+ * {@code z = (a - mu) / sigma}, {@code mu = s / D}, {@code sigma^2 = q / D - mu^2} (SPEC.md 2.1).
+ *
+ * <p>Parameters: {@code a} is the paper's alpha (sharpness, &gt; 0; alpha -&gt; infinity gives the hinge
+ * {@code max(0, beta - z)}), {@code b} is the paper's beta (the margin on z; {@code b ~ sqrt(D/k - 1)} asks for a
+ * top-k ranking by Cantelli's inequality). z is invariant to {@code o -> lambda o + kappa}, lambda &gt; 0.
+ *
+ * <p>Degenerate case: when all outputs are (nearly) equal, sigma^2 is floored at {@value #REL_FLOOR} q/D +
+ * {@value #ABS_FLOOR}; the partials returned are those of the floored function, so they stay exact and finite.
+ */
+public final class ZLoss implements SphericalLoss {
+    static final double REL_FLOOR = 1e-6;
+    static final double ABS_FLOOR = 1e-30;
+
+    private final double alpha;
+    private final double beta;
+
+    /** The defaults of the authors' timing run: alpha = 1, beta = 0. */
+    public ZLoss() {
+        this(1.0, 0.0);
+    }
+
+    /** A Z-loss with the paper's alpha ({@code a}) and beta ({@code b}). */
+    public ZLoss(double alpha, double beta) {
+        if (!(alpha > 0) || Double.isInfinite(alpha)) {
+            throw new UserException("Z-loss parameter a (alpha) must be a finite number > 0, got " + alpha
+                    + ". Fix: pass --a with a positive value (1 is the paper's default).");
+        }
+        if (!Double.isFinite(beta)) {
+            throw new UserException("Z-loss parameter b (beta) must be finite, got " + beta + ". Fix: pass --b with a number.");
+        }
+        this.alpha = alpha;
+        this.beta = beta;
+    }
+
+    @Override
+    public String name() {
+        return "z-loss";
+    }
+
+    @Override
+    public String description() {
+        return "Z-loss: softplus(a (b - z)) / a on the standardised target score z; shift and scale invariant";
+    }
+
+    @Override
+    public List<LossParameter> parameters() {
+        return List.of(new LossParameter("a", 1.0, "alpha, sharpness of the softplus, > 0"),
+                new LossParameter("b", 0.0, "beta, margin on z; about sqrt(D/k - 1) targets top-k"));
+    }
+
+    @Override
+    public Map<String, Double> values() {
+        return Map.of("a", alpha, "b", beta);
+    }
+
+    @Override
+    public SphericalLoss configure(Map<String, Double> values) {
+        SphericalLoss.requireKnown(this, values);
+        Map<String, Double> v = new HashMap<>(values());
+        v.putAll(values);
+        return new ZLoss(v.get("a"), v.get("b"));
+    }
+
+    @Override
+    public double evaluate(double q, double s, double a, long classes, double[] partials) {
+        double d = classes;
+        double mu = s / d;
+        double var = q / d - mu * mu;
+        double floor = REL_FLOOR * q / d + ABS_FLOOR;
+        boolean floored = !(var > floor);
+        double var2 = floored ? floor : var;
+        double sigma = Math.sqrt(var2);
+        double z = (a - mu) / sigma;
+        double x = alpha * (beta - z);
+        double loss = softplus(x) / alpha;
+        double g = -sigmoid(x); // dL/dz
+        partials[2] = g / sigma;
+        if (floored) {
+            // sigma^2 = r q / D + e: depends on q only
+            partials[1] = g * (-1.0 / (d * sigma));
+            partials[0] = g * (-z * REL_FLOOR / (2 * d * var2));
+        } else {
+            partials[1] = g * (-1.0 + z * mu / sigma) / (d * sigma);
+            partials[0] = g * (-z) / (2 * d * var2);
+        }
+        return loss;
+    }
+
+    /** log(1 + e^x) without overflow or loss of precision. */
+    static double softplus(double x) {
+        return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    }
+
+    /** 1 / (1 + e^-x) without overflow. */
+    static double sigmoid(double x) {
+        if (x >= 0) {
+            return 1.0 / (1.0 + Math.exp(-x));
+        }
+        double e = Math.exp(x);
+        return e / (1.0 + e);
+    }
+
+    @Override
+    public String toString() {
+        return "z-loss(a=" + alpha + ", b=" + beta + ")";
+    }
+}

@@ -1,0 +1,61 @@
+package io.spherical.models.output;
+
+import io.spherical.api.UserException;
+
+/**
+ * Immutable settings of {@link FactoredSphericalOutput} beyond its loss.
+ *
+ * @param classes          D, the number of classes
+ * @param inputDim         width of H without the bias column
+ * @param maxBatch         the largest minibatch
+ * @param biasInput        the constant appended to every h (the authors used 0.001 to keep its row of Q small;
+ *                         0 disables the bias)
+ * @param stabilisePeriod  every this many steps, pull U's extreme singular values back into [0.5, 2] and refresh
+ *                         U^-1 exactly (SPEC.md 6); 0 disables
+ * @param unfactorPeriod   every this many steps, fold U and omega into V and recompute Q and wbar exactly
+ *                         (O(D d^2)); 0 disables
+ * @param driftCheckPeriod every this many steps, measure the drift of Q and wbar against W on a random direction
+ *                         (O(D d)); 0 disables
+ * @param seed             seed of the random initialisation and of the drift directions
+ */
+public record FactoredConfig(int classes, int inputDim, int maxBatch, float biasInput, int stabilisePeriod,
+                             int unfactorPeriod, int driftCheckPeriod, long seed) {
+
+    /** Validates the settings. */
+    public FactoredConfig {
+        if (classes < 2) {
+            throw new UserException("The output layer needs at least 2 classes, got " + classes + ".");
+        }
+        if (inputDim < 1 || maxBatch < 1) {
+            throw new UserException("Input width and batch size must be >= 1, got " + inputDim + " and " + maxBatch + ".");
+        }
+        if (stabilisePeriod < 0 || unfactorPeriod < 0 || driftCheckPeriod < 0) {
+            throw new UserException("Stabilisation periods must be >= 0 (0 disables).");
+        }
+    }
+
+    /** Defaults: bias input 1, stabilise every 100 steps, unfactorise every 10,000, drift check every 1,000. */
+    public static FactoredConfig of(int classes, int inputDim, int maxBatch) {
+        return new FactoredConfig(classes, inputDim, maxBatch, 1f, 100, 10_000, 1_000, 1L);
+    }
+
+    /** A copy with other stabilisation periods. */
+    public FactoredConfig withPeriods(int stabilise, int unfactor, int driftCheck) {
+        return new FactoredConfig(classes, inputDim, maxBatch, biasInput, stabilise, unfactor, driftCheck, seed);
+    }
+
+    /** A copy with another bias input. */
+    public FactoredConfig withBiasInput(float bias) {
+        return new FactoredConfig(classes, inputDim, maxBatch, bias, stabilisePeriod, unfactorPeriod, driftCheckPeriod, seed);
+    }
+
+    /** A copy with another seed. */
+    public FactoredConfig withSeed(long s) {
+        return new FactoredConfig(classes, inputDim, maxBatch, biasInput, stabilisePeriod, unfactorPeriod, driftCheckPeriod, s);
+    }
+
+    /** d: the width of H with the bias column. */
+    public int width() {
+        return biasInput == 0f ? inputDim : inputDim + 1;
+    }
+}

@@ -1,0 +1,46 @@
+package io.spherical.models.output;
+
+import io.spherical.api.Tensor;
+
+/**
+ * The last layer of a network with many classes: a training step on (H, targets) that returns the loss,
+ * writes dL/dH for the layers below and updates the layer, and a scoring call that produces every output.
+ *
+ * <p>H is {@code m x inputDim()} with one example per row; the minibatch loss is the MEAN over its examples, so
+ * dL/dH and the update are those of the mean.
+ */
+public interface OutputLayer extends AutoCloseable {
+
+    /** Width of H (without any bias column the layer adds itself). */
+    int inputDim();
+
+    /** D, the number of classes. */
+    int classes();
+
+    /** The largest minibatch the layer's buffers hold. */
+    int maxBatch();
+
+    /**
+     * One training step.
+     *
+     * @param h         {@code m x inputDim()} activations, m &lt;= {@link #maxBatch()}
+     * @param targets   m class indices in [0, D)
+     * @param eta       the SGD step size
+     * @param gradOut   receives dL/dH ({@code m x inputDim()}), or null when no layer below needs it
+     * @return the mean loss of the minibatch before the update
+     */
+    double step(Tensor h, int[] targets, float eta, Tensor gradOut);
+
+    /** Per-example losses without any update (for evaluation); writes {@code losses[0..m)}. */
+    void losses(Tensor h, int[] targets, double[] losses);
+
+    /** Every output for a batch: {@code out} is {@code m x classes()}; higher means more likely. */
+    void scores(Tensor h, Tensor out);
+
+    /** Whether {@code exp(-loss)} is a normalised probability (perplexity defined). */
+    boolean normalised();
+
+    /** Releases device memory. */
+    @Override
+    void close();
+}
