@@ -131,8 +131,27 @@ public interface Backend extends AutoCloseable {
 
     // ---- small dense linear algebra --------------------------------------------------------------------
 
-    /** x = a^-1 b for a square, non-singular {@code a} (LU with partial pivoting); a and b are left unchanged. */
-    void solve(Tensor a, Tensor b, Tensor x);
+    /**
+     * x = a^-1 b for a square, non-singular {@code a}; a and b are left unchanged. The default is the documented host
+     * fallback: LU with partial pivoting in double precision on the host (O(n^3 + n^2 k) there, plus the transfers).
+     *
+     * @throws ArithmeticException when a is singular to working precision
+     */
+    default void solve(Tensor a, Tensor b, Tensor x) {
+        if (a.rows() != a.cols()) {
+            throw new IllegalArgumentException("solve: a must be square, is " + a.shape());
+        }
+        Shapes.require(b, a.rows(), b.cols(), "solve b");
+        Shapes.same(b, x, "solve");
+        int n = a.rows();
+        int k = b.cols();
+        if (n == 0 || k == 0) {
+            return;
+        }
+        float[] af = toHost(a);
+        float[] bf = toHost(b);
+        upload(HostLinearAlgebra.solve(af, n, bf, k), x);
+    }
 
     /** Blocks until every queued operation has finished (a no-op on synchronous backends). */
     default void synchronize() {

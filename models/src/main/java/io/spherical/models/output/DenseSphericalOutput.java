@@ -35,18 +35,23 @@ public final class DenseSphericalOutput implements OutputLayer {
 
     /** A dense layer with Glorot-uniform weights drawn from the config's seed (the same start as the factored one). */
     public DenseSphericalOutput(Backend backend, FactoredConfig cfg, SphericalLoss loss) {
-        this(backend, cfg, loss, glorot(cfg));
+        this(backend, cfg, loss, glorot(backend, cfg.classes(), cfg.width(), cfg.seed()));
     }
 
     /** A dense layer starting from {@code w0} ({@code D x d}, bias column last). */
     public DenseSphericalOutput(Backend backend, FactoredConfig cfg, SphericalLoss loss, float[] w0) {
+        this(backend, cfg, loss, backend.fromHost(w0, cfg.classes(), cfg.width()));
+    }
+
+    /** Takes ownership of {@code w0} ({@code D x d} on this backend). */
+    private DenseSphericalOutput(Backend backend, FactoredConfig cfg, SphericalLoss loss, Tensor w0) {
         this.b = backend;
         this.loss = loss;
         this.dIn = cfg.inputDim();
         this.d = cfg.width();
         this.classes = cfg.classes();
         this.mMax = cfg.maxBatch();
-        w = b.fromHost(w0, classes, d);
+        w = w0;
         hb = b.zeros(mMax, d);
         if (d > dIn) {
             float[] bias = new float[mMax * d];
@@ -71,13 +76,23 @@ public final class DenseSphericalOutput implements OutputLayer {
         fa = new double[mMax];
     }
 
-    static float[] glorot(FactoredConfig cfg) {
-        Random r = new Random(cfg.seed());
-        int d = cfg.width();
-        float[] w = new float[Math.toIntExact((long) cfg.classes() * d)];
-        double lim = Math.sqrt(6.0 / (cfg.classes() + d));
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) ((r.nextDouble() * 2 - 1) * lim);
+    /**
+     * Uniform in +-sqrt(6 / (D + d)) (Glorot), drawn from {@code seed} row block by row block, so that a layer of
+     * any size is initialised without a host copy of all its weights. Dense and factored layers share it, so they
+     * start from the same W for the same seed.
+     */
+    static Tensor glorot(Backend b, int classes, int d, long seed) {
+        Tensor w = b.zeros(classes, d);
+        Random r = new Random(seed);
+        double lim = Math.sqrt(6.0 / (classes + d));
+        int block = Math.max(1, Math.min(classes, (1 << 20) / d));
+        float[] buf = new float[block * d];
+        for (int r0 = 0; r0 < classes; r0 += block) {
+            int r1 = Math.min(classes, r0 + block);
+            for (int i = 0; i < (r1 - r0) * d; i++) {
+                buf[i] = (float) ((r.nextDouble() * 2 - 1) * lim);
+            }
+            b.upload(buf, w.rowRange(r0, r1));
         }
         return w;
     }

@@ -32,6 +32,9 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private static final double SIGMA_LOW = 0.5;
     private static final double SIGMA_HIGH = 2.0;
     private static final int UNFACTOR_BLOCK = 8192;
+    private static final int NS_MAX_ITERATIONS = 12;
+    private static final double NS_TOL = 1e-7;
+    private static final double NS_ACCEPT = 1e-4;
 
     private final Backend b;
     private final FactoredConfig cfg;
@@ -51,8 +54,8 @@ public final class FactoredSphericalOutput implements OutputLayer {
     // per-minibatch buffers at full size; views per m are cached in Work
     private final Tensor hb;
     private final Tensor[] md = new Tensor[8];
-    private final Tensor[] mv = new Tensor[9];
-    private final Tensor[] mm = new Tensor[5];
+    private final Tensor[] mv = new Tensor[11];
+    private final Tensor[] mm = new Tensor[8];
     private final Map<Integer, Work> works = new HashMap<>();
 
     // host scratch
@@ -76,6 +79,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private double lastDrift = Double.NaN;
     private int corrections;
     private int rescales;
+    private int hostSolves;
     private Tensor ones;
 
     /** Views of the buffers for one minibatch size. */
@@ -103,6 +107,12 @@ public final class FactoredSphericalOutput implements OutputLayer {
         final Tensor hh;
         final Tensor mgram;
         final Tensor k;
+        final Tensor kinv;
+        final Tensor e;
+        final Tensor t;
+        final Tensor ones;
+        final Tensor norms;
+        final int[] diag;
 
         Work(int m) {
             hb = FactoredSphericalOutput.this.hb.rowRange(0, m);
@@ -128,6 +138,12 @@ public final class FactoredSphericalOutput implements OutputLayer {
             hh = square(mm[2], m);
             mgram = square(mm[3], m);
             k = square(mm[4], m);
+            kinv = square(mm[5], m);
+            e = square(mm[6], m);
+            t = square(mm[7], m);
+            ones = mv[9].rowRange(0, m);
+            norms = mv[10].rowRange(0, m);
+            diag = java.util.stream.IntStream.range(0, m).toArray();
         }
     }
 
@@ -137,11 +153,24 @@ public final class FactoredSphericalOutput implements OutputLayer {
 
     /** A layer whose V starts uniform in +-sqrt(6 / (D + d)) (Glorot), drawn from the config's seed. */
     public FactoredSphericalOutput(Backend backend, FactoredConfig cfg, SphericalLoss loss) {
-        this(backend, cfg, loss, DenseSphericalOutput.glorot(cfg));
+        this(backend, cfg, loss, DenseSphericalOutput.glorot(backend, cfg.classes(), cfg.width(), cfg.seed()));
     }
 
     /** A layer starting from the given dense weights {@code w0} ({@code D x d} row-major, bias column last). */
     public FactoredSphericalOutput(Backend backend, FactoredConfig cfg, SphericalLoss loss, float[] w0) {
+        this(backend, cfg, loss, checked(backend, cfg, w0));
+    }
+
+    private static Tensor checked(Backend backend, FactoredConfig cfg, float[] w0) {
+        if (w0.length != (long) cfg.classes() * cfg.width()) {
+            throw new IllegalArgumentException("w0 must hold D*d = " + (long) cfg.classes() * cfg.width()
+                    + " values, has " + w0.length);
+        }
+        return backend.fromHost(w0, cfg.classes(), cfg.width());
+    }
+
+    /** Takes ownership of {@code w0} ({@code D x d} on this backend) as the initial V. */
+    private FactoredSphericalOutput(Backend backend, FactoredConfig cfg, SphericalLoss loss, Tensor w0) {
         this.b = backend;
         this.cfg = cfg;
         this.loss = loss;
@@ -149,11 +178,8 @@ public final class FactoredSphericalOutput implements OutputLayer {
         this.d = cfg.width();
         this.classes = cfg.classes();
         this.mMax = cfg.maxBatch();
-        if (w0.length != (long) classes * d) {
-            throw new IllegalArgumentException("w0 must hold D*d = " + (long) classes * d + " values, has " + w0.length);
-        }
         this.rnd = new Random(cfg.seed() ^ 0x5DEECE66DL);
-        v = b.fromHost(w0, classes, d);
+        v = w0;
         u = b.zeros(d, d);
         uinv = b.zeros(d, d);
         omega = b.zeros(1, d);
@@ -370,9 +396,14 @@ public final class FactoredSphericalOutput implements OutputLayer {
         }
         b.upload(upload, w.c);
 
-        // Uinv <- Uinv - H C K^-1 H^T Uinv  (uses the old Uinv)
+        // Uinv <- Uinv - H C K^-1 H^T Uinv  (uses the old Uinv); K^-1 by Newton-Schulz on GEMMs, host LU as fallback
         b.gemm(1f, w.hb, false, uinv, false, 0f, w.y);
-        b.solve(w.k, w.y, w.x);
+        if (nearIdentityInverse(w.k, w.kinv, w.e, w.t, w.ones, w.diag, w.norms)) {
+            b.gemm(1f, w.kinv, false, w.y, false, 0f, w.x);
+        } else {
+            hostSolves++;
+            b.solve(w.k, w.y, w.x);
+        }
         b.scaleRows(w.x, w.c, w.x);
         b.gemm(-1f, w.hb, true, w.x, false, 1f, uinv);
         // U <- U - 2 eta (U H) diag(fq) H^T
@@ -437,6 +468,54 @@ public final class FactoredSphericalOutput implements OutputLayer {
         }
     }
 
+    /**
+     * x = a^-1 for a close to the identity, by Newton-Schulz iterations {@code x <- x + x (I - a x)} from
+     * {@code x = 2I - a} (or from the x given when {@code warm}); each halves the number of correct digits' deficit
+     * (the residual squares). Stops at float32 precision; returns false when the residual does not shrink, so the
+     * caller can fall back to a direct solve. {@code e} and {@code t} are scratch of a's shape.
+     */
+    private boolean nearIdentityInverse(Tensor a, Tensor x, Tensor e, Tensor t, Tensor ones, int[] diag, Tensor norms) {
+        return newtonSchulz(a, x, e, t, ones, diag, norms, false);
+    }
+
+    private boolean newtonSchulz(Tensor a, Tensor x, Tensor e, Tensor t, Tensor ones, int[] diag, Tensor norms,
+                                 boolean warm) {
+        int n = a.rows();
+        if (!warm) {
+            b.copy(a, x);
+            b.scale(-1f, x);
+            b.fill(ones, 1f);
+            b.addToElements(2f, ones, diag, x);
+        }
+        double prev = Double.POSITIVE_INFINITY;
+        float[] host = new float[n];
+        for (int it = 0; it < NS_MAX_ITERATIONS; it++) {
+            b.gemm(-1f, a, false, x, false, 0f, e);            // e = -a x
+            b.fill(ones, 1f);
+            b.addToElements(1f, ones, diag, e);                // e = I - a x
+            b.reduceRows(Reduction.SUM_SQUARES, e, norms);
+            b.download(norms, host);
+            double res = 0;
+            for (int i = 0; i < n; i++) {
+                res += host[i];
+            }
+            res = Math.sqrt(res);
+            if (!(res < prev * 0.5) || res < NS_TOL * Math.sqrt(n)) {
+                // converged to working precision, or no longer improving
+                return res < NS_ACCEPT;
+            }
+            b.gemm(1f, x, false, e, false, 0f, t);             // x <- x + x e
+            b.axpy(1f, t, x);
+            prev = res;
+        }
+        return false;
+    }
+
+    /** Direct solves taken because Newton-Schulz did not converge (a sign of a large step; 0 in normal runs). */
+    public int hostSolves() {
+        return hostSolves;
+    }
+
     // ---- stabilisation (SPEC.md 6) ----------------------------------------------------------------------------
 
     private void maintain() {
@@ -459,7 +538,8 @@ public final class FactoredSphericalOutput implements OutputLayer {
      */
     public void stabilise() {
         try (Tensor xMax = b.zeros(d, 1); Tensor xMin = b.zeros(d, 1); Tensor y = b.zeros(d, 1);
-             Tensor row = b.zeros(1, d); Tensor vu = b.zeros(classes, 1); Tensor eye = b.zeros(d, d)) {
+             Tensor row = b.zeros(1, d); Tensor vu = b.zeros(classes, 1); Tensor e = b.zeros(d, d);
+             Tensor t = b.zeros(d, d); Tensor ones = b.zeros(d, 1)) {
             // largest: power iteration on U U^T gives the left singular vector of sigma_max
             double sMax = power(u, false, xMax, y);
             // smallest: power iteration on Uinv^T Uinv gives U's left singular vector of sigma_min
@@ -467,19 +547,25 @@ public final class FactoredSphericalOutput implements OutputLayer {
             if (sMax > SIGMA_HIGH || sMin < SIGMA_LOW) {
                 double c = Math.sqrt(sMax * sMin);
                 b.scale((float) (1.0 / c), u);
+                b.scale((float) c, uinv);
                 b.scale((float) c, v);
                 sMax /= c;
                 sMin /= c;
                 rescales++;
             }
             if (sMax > SIGMA_HIGH) {
-                correct(xMax, 1.0 / sMax, row, vu);
+                correct(xMax, 1.0 / sMax, row, vu, y);
             }
             if (sMin < SIGMA_LOW) {
-                correct(xMin, 1.0 / sMin, row, vu);
+                correct(xMin, 1.0 / sMin, row, vu, y);
             }
-            identity(eye);
-            b.solve(u, eye, uinv);
+            // refresh U^-1 to working precision: Newton-Schulz from the kept inverse (quadratic convergence)
+            int[] diag = java.util.stream.IntStream.range(0, d).toArray();
+            if (!newtonSchulz(u, uinv, e, t, ones, diag, y, true)) {
+                hostSolves++;
+                identity(e);
+                b.solve(u, e, uinv);
+            }
         }
     }
 
@@ -523,10 +609,15 @@ public final class FactoredSphericalOutput implements OutputLayer {
         return n;
     }
 
-    /** U <- (I + (t-1) x x^T) U and V <- V (I + (1/t - 1) x x^T) for the unit vector x. */
-    private void correct(Tensor x, double t, Tensor row, Tensor vu) {
+    /**
+     * U &lt;- C U, V &lt;- V C^-1 and U^-1 &lt;- U^-1 C^-1 for C = I + (t-1) x x^T, x a unit vector
+     * (C^-1 = I + (1/t - 1) x x^T).
+     */
+    private void correct(Tensor x, double t, Tensor row, Tensor vu, Tensor col) {
         b.gemm(1f, x, true, u, false, 0f, row);                       // x^T U
         b.gemm((float) (t - 1), x, false, row, false, 1f, u);
+        b.gemm(1f, uinv, false, x, false, 0f, col);                   // U^-1 x
+        b.gemm((float) (1.0 / t - 1), col, false, x, true, 1f, uinv);
         b.gemm(1f, v, false, x, false, 0f, vu);                       // V x (D x 1)
         b.gemm((float) (1.0 / t - 1), vu, false, x, true, 1f, v);
         corrections++;

@@ -41,7 +41,7 @@ class DriftTest {
             return SideBySide.run(backend, loss, 2000, 15, 8, STEPS, 0.05f, cfg);
         } catch (DivergenceException e) {
             return new SideBySide.Result(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
-                    Double.POSITIVE_INFINITY, Double.NaN);
+                    Double.POSITIVE_INFINITY, Double.NaN, -1);
         }
     }
 

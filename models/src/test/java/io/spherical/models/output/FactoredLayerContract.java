@@ -107,6 +107,7 @@ public abstract class FactoredLayerContract {
         assertTrue(res.q() < STATE_TOL, "Q relative error " + res.q());
         assertTrue(res.wbar() < STATE_TOL, "wbar relative error " + res.wbar());
         assertTrue(res.grad() < STATE_TOL, "dL/dH relative error " + res.grad());
+        assertTrue(res.hostSolves() == 0, "the Woodbury inverse must come from Newton-Schulz, not the fallback");
     }
 
     @Test

@@ -15,7 +15,7 @@ final class SideBySide {
      * Relative errors after training: Frobenius norms for W, W^T W and W^T 1; for dL/dH the worst step of
      * ||g - g_ref|| / || |G| |W| || (the error scale of the product G W, immune to cancellation in a small gradient).
      */
-    record Result(double w, double q, double wbar, double grad, double driftMetric) {
+    record Result(double w, double q, double wbar, double grad, double driftMetric, int hostSolves) {
     }
 
     static Result run(Backend backend, SphericalLoss loss, int classes, int dIn, int m, int steps, float eta,
@@ -40,7 +40,7 @@ final class SideBySide {
             double we = Dense64.of(f.weights(), classes, cfg.width()).relativeError(ref.w);
             double qe = Dense64.of(f.gram(), cfg.width(), cfg.width()).relativeError(ref.gram());
             double be = Dense64.of(f.columnSums(), 1, cfg.width()).relativeError(ref.columnSums());
-            return new Result(we, qe, be, worstGrad, f.lastDrift());
+            return new Result(we, qe, be, worstGrad, f.lastDrift(), f.hostSolves());
         }
     }
 }
