@@ -64,6 +64,9 @@ public interface Backend extends AutoCloseable {
     /** x *= alpha. */
     void scale(float alpha, Tensor x);
 
+    /** x += alpha elementwise. */
+    void addScalar(float alpha, Tensor x);
+
     // ---- elementwise -----------------------------------------------------------------------------------
 
     /** out = f(x) elementwise; out may be x. */

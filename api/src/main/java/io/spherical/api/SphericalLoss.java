@@ -21,7 +21,7 @@ public interface SphericalLoss {
     String description();
 
     /** The hyperparameters it accepts, with defaults (empty when it has none). */
-    default List<LossParameter> parameters() {
+    default List<Hyperparameter> parameters() {
         return List.of();
     }
 
@@ -60,7 +60,7 @@ public interface SphericalLoss {
             if (loss.parameters().stream().noneMatch(p -> p.name().equals(k))) {
                 throw new UserException("Loss '" + loss.name() + "' has no parameter '" + k + "'. Its parameters: "
                         + (loss.parameters().isEmpty() ? "none" : String.join(", ",
-                        loss.parameters().stream().map(LossParameter::name).toList())) + ".");
+                        loss.parameters().stream().map(Hyperparameter::name).toList())) + ".");
             }
         }
     }

@@ -20,7 +20,11 @@ public enum UnaryOp {
     /** y = log(x) (NaN for x &lt; 0, -Inf at 0); no output-form derivative. */
     LOG(false),
     /** y = x^2; no output-form derivative. */
-    SQUARE(false);
+    SQUARE(false),
+    /** y = sqrt(x) (NaN for x &lt; 0); no output-form derivative. */
+    SQRT(false),
+    /** y = 1 / x; no output-form derivative. */
+    RECIPROCAL(false);
 
     private final boolean hasBackward;
 
@@ -43,6 +47,8 @@ public enum UnaryOp {
             case EXP -> Math.exp(x);
             case LOG -> Math.log(x);
             case SQUARE -> x * x;
+            case SQRT -> Math.sqrt(x);
+            case RECIPROCAL -> 1.0 / x;
         };
     }
 
@@ -54,7 +60,7 @@ public enum UnaryOp {
             case TANH -> 1.0 - y * y;
             case SIGMOID -> y * (1.0 - y);
             case EXP -> y;
-            case LOG, SQUARE -> throw new IllegalArgumentException(name() + " has no output-form derivative");
+            case LOG, SQUARE, SQRT, RECIPROCAL -> throw new IllegalArgumentException(name() + " has no output-form derivative");
         };
     }
 }

@@ -258,6 +258,11 @@ public abstract class BackendContract {
                 exp[i] = yf[i] - 0.3 * xf[i];
             }
             assertClose("axpy", exp, backend.toHost(y), 4 * Tolerances.EPS32, 1e-7);
+            backend.addScalar(0.75f, y);
+            for (int i = 0; i < n; i++) {
+                exp[i] = yf[i] - 0.3 * xf[i] + 0.75;
+            }
+            assertClose("addScalar", exp, backend.toHost(y), 8 * Tolerances.EPS32, 1e-7);
             backend.scale(2.5f, x);
             for (int i = 0; i < n; i++) {
                 exp[i] = 2.5 * xf[i];
@@ -285,7 +290,7 @@ public abstract class BackendContract {
         int rows = 33;
         int cols = 19;
         float[] xf = Dense64.randomFloats(rnd, rows * cols, 4.0);
-        if (f == UnaryOp.LOG) {
+        if (f == UnaryOp.LOG || f == UnaryOp.SQRT || f == UnaryOp.RECIPROCAL) {
             for (int i = 0; i < xf.length; i++) {
                 xf[i] = Math.abs(xf[i]) + 1e-3f;
             }

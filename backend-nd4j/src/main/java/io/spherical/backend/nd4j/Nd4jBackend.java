@@ -156,6 +156,15 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
+    public void addScalar(float alpha, Tensor x) {
+        Nd4jTensor a = t(x);
+        int n = (int) a.size();
+        for (int i = 0; i < n; i++) {
+            a.buf.put(a.offset + i, alpha + a.buf.get(a.offset + i));
+        }
+    }
+
+    @Override
     public void map(UnaryOp f, Tensor x, Tensor out) {
         Nd4jTensor tx = t(x);
         Nd4jTensor to = t(out);
@@ -176,6 +185,8 @@ final class Nd4jBackend implements Backend {
                         case IDENTITY -> v;
                         case RELU -> v > 0f || v != v ? v : 0f;
                         case SQUARE -> v * v;
+                        case SQRT -> (float) Math.sqrt(v);
+                        case RECIPROCAL -> 1f / v;
                         default -> throw new AssertionError(f);
                     };
                     to.buf.put(to.offset + i, r);

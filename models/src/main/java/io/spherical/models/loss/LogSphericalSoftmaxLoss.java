@@ -1,6 +1,6 @@
 package io.spherical.models.loss;
 
-import io.spherical.api.LossParameter;
+import io.spherical.api.Hyperparameter;
 import io.spherical.api.SphericalLoss;
 import io.spherical.api.UserException;
 import java.util.List;
@@ -38,8 +38,8 @@ public final class LogSphericalSoftmaxLoss implements SphericalLoss {
     }
 
     @Override
-    public List<LossParameter> parameters() {
-        return List.of(new LossParameter("eps", 1e-3, "added to every o^2, > 0"));
+    public List<Hyperparameter> parameters() {
+        return List.of(new Hyperparameter("eps", 1e-3, "added to every o^2, > 0"));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.spherical.models.loss;
 
-import io.spherical.api.LossParameter;
+import io.spherical.api.Hyperparameter;
 import io.spherical.api.SphericalLoss;
 import io.spherical.api.UserException;
 import java.util.HashMap;
@@ -54,9 +54,9 @@ public final class ZLoss implements SphericalLoss {
     }
 
     @Override
-    public List<LossParameter> parameters() {
-        return List.of(new LossParameter("a", 1.0, "alpha, sharpness of the softplus, > 0"),
-                new LossParameter("b", 0.0, "beta, margin on z; about sqrt(D/k - 1) targets top-k"));
+    public List<Hyperparameter> parameters() {
+        return List.of(new Hyperparameter("a", 1.0, "alpha, sharpness of the softplus, > 0"),
+                new Hyperparameter("b", 0.0, "beta, margin on z; about sqrt(D/k - 1) targets top-k"));
     }
 
     @Override

@@ -193,6 +193,11 @@ public final class DenseSphericalOutput implements OutputLayer {
         b.gemm(1f, hv, false, w, true, 0f, out);
     }
 
+    @Override
+    public java.util.Map<String, Tensor> state() {
+        return java.util.Map.of("W", w);
+    }
+
     /** W on the host ({@code D x d}). */
     public float[] weights() {
         return b.toHost(w);

@@ -74,7 +74,6 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private final float[] upload;
     private final double[] partials = new double[3];
 
-    private final Random rnd;
     private long steps;
     private double lastDrift = Double.NaN;
     private int corrections;
@@ -178,7 +177,6 @@ public final class FactoredSphericalOutput implements OutputLayer {
         this.d = cfg.width();
         this.classes = cfg.classes();
         this.mMax = cfg.maxBatch();
-        this.rnd = new Random(cfg.seed() ^ 0x5DEECE66DL);
         v = w0;
         u = b.zeros(d, d);
         uinv = b.zeros(d, d);
@@ -270,6 +268,28 @@ public final class FactoredSphericalOutput implements OutputLayer {
     /** Steps taken. */
     public long steps() {
         return steps;
+    }
+
+    @Override
+    public long counter() {
+        return steps;
+    }
+
+    @Override
+    public void restoreCounter(long s) {
+        steps = s;
+    }
+
+    @Override
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> m = new java.util.LinkedHashMap<>();
+        m.put("V", v);
+        m.put("U", u);
+        m.put("Uinv", uinv);
+        m.put("omega", omega);
+        m.put("Q", q);
+        m.put("wbar", wbar);
+        return m;
     }
 
     /** Relative drift of Q and wbar against W on a random direction at the last check (NaN before the first). */
@@ -571,6 +591,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
 
     /** Largest singular value of A by power iteration; leaves the unit dominant vector in x. */
     private double power(Tensor a, boolean onInverse, Tensor x, Tensor y) {
+        Random rnd = random(onInverse ? 2 : 1);
         float[] hx = new float[d];
         for (int i = 0; i < d; i++) {
             hx[i] = (float) rnd.nextGaussian();
@@ -650,6 +671,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
      * direction x: {@code max(|x^T Q x - ||W x||^2| / ||W x||^2, |wbar.x - 1^T W x| / (sqrt(D) ||W x||))}. O(D d).
      */
     public double measureDrift() {
+        Random rnd = random(3);
         float[] hx = new float[d];
         for (int i = 0; i < d; i++) {
             hx[i] = (float) rnd.nextGaussian();
@@ -676,6 +698,11 @@ public final class FactoredSphericalOutput implements OutputLayer {
             double ds = Math.abs(keptS - trueS) / Math.max(Math.sqrt(classes * trueQ), 1e-30);
             return Math.max(dq, ds);
         }
+    }
+
+    /** Randomness derived from the seed and the step count only, so that a resumed run repeats it exactly. */
+    private Random random(int purpose) {
+        return new Random(cfg.seed() * 1_000_003L + steps * 31 + purpose);
     }
 
     // ---- scoring ----------------------------------------------------------------------------------------------

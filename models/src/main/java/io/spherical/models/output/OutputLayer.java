@@ -40,6 +40,18 @@ public interface OutputLayer extends AutoCloseable {
     /** Whether {@code exp(-loss)} is a normalised probability (perplexity defined). */
     boolean normalised();
 
+    /** The layer's parameters and state as named live tensors (checkpoints read and restore them in place). */
+    java.util.Map<String, Tensor> state();
+
+    /** Steps taken, for layers whose schedule depends on it (0 otherwise). */
+    default long counter() {
+        return 0;
+    }
+
+    /** Restores the step counter after a checkpoint is loaded. */
+    default void restoreCounter(long steps) {
+    }
+
     /** Releases device memory. */
     @Override
     void close();

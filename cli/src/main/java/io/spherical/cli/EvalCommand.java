@@ -1,0 +1,97 @@
+package io.spherical.cli;
+
+import io.spherical.api.Backend;
+import io.spherical.api.BackendDiscovery;
+import io.spherical.api.UserException;
+import io.spherical.models.data.Corpora;
+import io.spherical.models.data.Corpus;
+import io.spherical.models.data.Split;
+import io.spherical.models.loss.LossRegistry;
+import io.spherical.models.optim.OptimizerRegistry;
+import io.spherical.models.train.Metrics;
+import io.spherical.models.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Prints the metrics of a saved model on a split. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate a trained run on a split: top-1/5/10/20/50/100 error, MRR, loss, perplexity if defined.",
+        footer = {"", "Examples:", "  spherical eval --run runs/latest", "  spherical eval --run runs/a --split valid"})
+final class EvalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--run", required = true, description = "run directory (holds checkpoint.zip)")
+    Path run;
+    @Option(names = "--split", description = "train, valid or test (default test)")
+    String split = "test";
+    @Option(names = "--corpus", description = "the corpus the run was trained on (default: as recorded in the run)")
+    String corpus;
+    @Option(names = "--max-eval", description = "examples at most (0: all)")
+    long maxEval;
+    @Option(names = "--backend", description = "force a backend by name")
+    String backend;
+    @Option(names = "--cache", description = "corpus cache directory")
+    Path cache;
+    @Option(names = "--verbose", description = "show stack traces of errors")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        Split s;
+        try {
+            s = Split.valueOf(split.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--split must be train, valid or test, got '" + split + "'.");
+        }
+        if (!Files.isRegularFile(run.resolve(Trainer.CHECKPOINT))) {
+            throw new UserException("No checkpoint in " + run + ". Fix: pass --run with a run directory written by "
+                    + "'spherical train'.");
+        }
+        String spec0 = corpus != null ? corpus : recordedCorpus();
+        Progress progress = new Progress(spec.commandLine().getErr());
+        Corpus c = Corpora.open(spec0, cache != null ? cache : Corpora.defaultCache(), progress::status);
+        try (Backend b = BackendDiscovery.discover().create(backend)) {
+            Metrics m = new Trainer(b, LossRegistry.discover(), OptimizerRegistry.discover())
+                    .evaluate(run, c, s, maxEval, progress);
+            progress.close();
+            var w = spec.commandLine().getOut();
+            w.printf(Locale.ROOT, "split %s, %d examples%n", m.split(), m.examples());
+            w.printf(Locale.ROOT, "loss %.4f%n", m.loss());
+            m.topKError().forEach((k, v) -> w.printf(Locale.ROOT, "top-%d error %.4f%n", k, v));
+            w.printf(Locale.ROOT, "MRR %.4f%n", m.mrr());
+            w.println("perplexity " + (Double.isNaN(m.perplexity()) ? "- (not a normalised model)"
+                    : String.format(Locale.ROOT, "%.2f", m.perplexity())));
+            return 0;
+        } finally {
+            progress.close();
+        }
+    }
+
+    private String recordedCorpus() {
+        try {
+            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("run.json").toFile());
+            String d = node.path("corpus").asText("");
+            if (d.startsWith("brown")) {
+                return "brown";
+            }
+            int open = d.indexOf('(');
+            int close = d.lastIndexOf(')');
+            if (d.startsWith("One Billion Word") && open > 0) {
+                return "1bw:" + d.substring(open + 1, d.indexOf(',', open));
+            }
+            if (open > 0 && close > open) {
+                return d.substring(open + 1, close);
+            }
+        } catch (java.io.IOException e) {
+            // fall through
+        }
+        throw new UserException("Cannot tell which corpus " + run + " was trained on. Fix: pass --corpus.");
+    }
+}

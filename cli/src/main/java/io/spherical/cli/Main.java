@@ -1,0 +1,73 @@
+package io.spherical.cli;
+
+import io.spherical.api.UserException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code spherical} command. Exit codes: 0 success, 2 user error (bad flag, missing or malformed corpus,
+ * unusable checkpoint, no backend, diverging training), 1 internal error, 130 interrupted (checkpoint written).
+ */
+@Command(name = "spherical", mixinStandardHelpOptions = true, version = "spherical 0.1.0-SNAPSHOT",
+        description = "Train and evaluate language models with very large output layers (Z-loss and the spherical family).",
+        subcommands = {TrainCommand.class, EvalCommand.class, BackendsCommand.class, LossesCommand.class,
+            CommandLine.HelpCommand.class},
+        footer = {"", "Examples:", "  spherical train                      # Brown corpus, factored Z-loss, best backend",
+            "  spherical train --output softmax --epochs 2", "  spherical eval --run runs/latest --split test",
+            "  spherical backends", "  spherical losses"})
+public final class Main implements Runnable {
+    /** Exit status of a user error. */
+    public static final int USER_ERROR = 2;
+    /** Exit status after an interrupt that wrote a checkpoint. */
+    public static final int INTERRUPTED = 130;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Runs the command and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command with the given streams and returns its exit status (used by tests in-process). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("spherical: " + ex.getMessage().strip() + " (see 'spherical " + commandName(ex.getCommandLine())
+                    + " --help')");
+            return USER_ERROR;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            Throwable root = ex;
+            while (!(root instanceof UserException) && root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            if (root instanceof UserException) {
+                err.println("spherical: " + root.getMessage());
+                if (verbose) {
+                    ex.printStackTrace(err);
+                }
+                return USER_ERROR;
+            }
+            err.println("spherical: internal error: " + ex + " (run with --verbose for the stack trace; please report it)");
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    private static String commandName(CommandLine c) {
+        return c.getCommandSpec().qualifiedName(" ").replaceFirst("^spherical ?", "");
+    }
+}

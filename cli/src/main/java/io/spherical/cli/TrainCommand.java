@@ -1,0 +1,230 @@
+package io.spherical.cli;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import io.spherical.api.Backend;
+import io.spherical.api.UserException;
+import io.spherical.models.data.Corpora;
+import io.spherical.models.data.Corpus;
+import io.spherical.models.inject.SphericalModule;
+import io.spherical.models.lm.ModelConfig;
+import io.spherical.models.lm.OutputKind;
+import io.spherical.models.train.HistoryRow;
+import io.spherical.models.train.Trainer;
+import io.spherical.models.train.TrainingConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Trains a language model and writes a run directory. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train an n-gram language model. With no options: the Brown corpus (fetched on first use), the",
+            "factored Z-loss output layer, the best available backend; a few minutes on 2 cores."},
+        footer = {"", "Examples:", "  spherical train",
+            "  spherical train --loss z-loss --a 2 --b 3 --epochs 5",
+            "  spherical train --output softmax        # log-softmax baseline",
+            "  spherical train --output hsm            # hierarchical softmax",
+            "  spherical train --output dense --loss log-taylor-softmax",
+            "  spherical train --corpus path/to/ptb --context 5 --hidden 512,256",
+            "  spherical train --preset 1bw --corpus 1bw:/data/1-billion-word-language-modeling-benchmark-r13output",
+            "  spherical train --out runs/a --resume   # continue an interrupted run",
+            "", "Exit codes: 0 success, 2 user error, 1 internal error, 130 interrupted (checkpoint written)."})
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--corpus", description = "brown (default), a directory of train/valid/test text, or 1bw:DIR")
+    String corpus = "brown";
+    @Option(names = "--preset", description = "brown (default) or 1bw (the Z-loss authors' One Billion Word model)")
+    String preset = "brown";
+    @Option(names = "--output", description = "factored (default), dense, softmax or hsm")
+    String output;
+    @Option(names = "--loss", description = "spherical loss for factored/dense outputs (default z-loss); see 'spherical losses'")
+    String loss;
+    @Option(names = "--a", description = "Z-loss alpha (sharpness, > 0)")
+    Double a;
+    @Option(names = "--b", description = "Z-loss beta (margin on z)")
+    Double b;
+    @Option(names = "--eps", description = "log-spherical-softmax eps (> 0)")
+    Double eps;
+    @Option(names = "--loss-param", description = "any loss parameter as NAME=VALUE (repeatable)")
+    List<String> lossParams = new ArrayList<>();
+    @Option(names = "--context", description = "previous words used (n - 1)")
+    Integer context;
+    @Option(names = "--embedding", description = "embedding width")
+    Integer embedding;
+    @Option(names = "--hidden", split = ",", description = "hidden layer widths, e.g. 512,256 (none: --hidden '')")
+    List<String> hidden;
+    @Option(names = "--activation", description = "relu or tanh")
+    String activation;
+    @Option(names = "--optimizer", description = "optimizer of the hidden layers: sgd (default), momentum, adagrad, adam")
+    String optimizer;
+    @Option(names = "--opt-param", description = "optimizer parameter NAME=VALUE (repeatable)")
+    List<String> optParams = new ArrayList<>();
+    @Option(names = "--lr", description = "learning rate")
+    Double lr;
+    @Option(names = "--schedule", description = "constant (default), linear or plateau")
+    String schedule;
+    @Option(names = "--batch", description = "minibatch size")
+    Integer batch;
+    @Option(names = "--epochs", description = "passes over the training data")
+    Integer epochs;
+    @Option(names = "--patience", description = "early stopping after N epochs without improvement (0: off)")
+    Integer patience;
+    @Option(names = "--min-count", description = "rarer training words become <unk>")
+    Integer minCount;
+    @Option(names = "--max-train", description = "training examples per epoch at most (0: all)")
+    Long maxTrain;
+    @Option(names = "--max-eval", description = "validation examples at most (0: all)")
+    Long maxEval;
+    @Option(names = "--checkpoint-every", description = "also checkpoint every N steps (0: at epoch ends)")
+    Long checkpointEvery;
+    @Option(names = "--seed", description = "random seed (initialisation and data order)")
+    Long seed;
+    @Option(names = "--backend", description = "force a backend by name (see 'spherical backends')")
+    String backend;
+    @Option(names = "--out", description = "run directory (default runs/train-<time>)")
+    Path out;
+    @Option(names = "--resume", description = "continue the run in --out from its checkpoint")
+    boolean resume;
+    @Option(names = "--cache", description = "where downloaded corpora are kept (default $SPHERICAL_CACHE or ~/.cache/spherical)")
+    Path cache;
+    @Option(names = "--verbose", description = "show stack traces of errors")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        PrintWriter w = spec.commandLine().getOut();
+        ModelConfig mc = modelConfig();
+        TrainingConfig tc = trainingConfig();
+        if (resume && out == null) {
+            throw new UserException("--resume needs --out DIR, the run directory to continue.");
+        }
+        Path runDir = out != null ? out : Path.of("runs", "train-" + LocalDateTime.now().format(
+                DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Progress progress = new Progress(spec.commandLine().getErr());
+        Corpus c = Corpora.open(corpus, cache != null ? cache : Corpora.defaultCache(), progress::status);
+        Injector injector = Guice.createInjector(new SphericalModule(backend, mc, tc));
+        AtomicBoolean stop = new AtomicBoolean();
+        Signals.onInterrupt(stop);
+        try (Backend be = injector.getInstance(Backend.class)) {
+            w.println("Backend: " + be.name() + " (" + be.device() + ")");
+            w.println("Corpus: " + c.describe());
+            w.println("Model: " + describe(mc) + "; training: " + tc.optimizer() + " lr " + tc.learningRate()
+                    + " (" + tc.schedule() + "), batch " + tc.batch() + ", " + tc.epochs() + " epochs");
+            w.flush();
+            Trainer trainer = injector.getInstance(Trainer.class);
+            Trainer.Result r = trainer.train(c, mc, tc, runDir, resume, progress, stop);
+            progress.close();
+            Plots.learningCurve(r.history(), runDir.resolve("learning-curve.png"));
+            printTable(w, r.history());
+            w.printf("Results in %s (checkpoint.zip, run.json, metrics.csv, learning-curve.png); %.1f s.%n",
+                    runDir, r.seconds());
+            linkLatest(runDir);
+            if (r.interrupted()) {
+                w.println("Interrupted. Continue with: spherical train --out " + runDir + " --resume");
+                return Main.INTERRUPTED;
+            }
+            return 0;
+        } finally {
+            progress.close();
+        }
+    }
+
+    private ModelConfig modelConfig() {
+        ModelConfig base = switch (preset) {
+            case "brown" -> ModelConfig.brownDefault();
+            case "1bw" -> ModelConfig.oneBillionWord();
+            default -> throw new UserException("--preset must be brown or 1bw, got '" + preset + "'.");
+        };
+        Map<String, Double> lp = new HashMap<>(Options.keyValues(lossParams, "--loss-param"));
+        if (a != null) {
+            lp.put("a", a);
+        }
+        if (b != null) {
+            lp.put("b", b);
+        }
+        if (eps != null) {
+            lp.put("eps", eps);
+        }
+        List<Integer> hid = base.hidden();
+        if (hidden != null) {
+            hid = new ArrayList<>();
+            for (String h : hidden) {
+                if (!h.isBlank()) {
+                    try {
+                        hid.add(Integer.parseInt(h.trim()));
+                    } catch (NumberFormatException e) {
+                        throw new UserException("--hidden expects widths like 512,256, got '" + h + "'.");
+                    }
+                }
+            }
+        }
+        return new ModelConfig(context != null ? context : base.context(),
+                embedding != null ? embedding : base.embedding(), hid,
+                activation != null ? activation : base.activation(),
+                output != null ? OutputKind.parse(output) : base.output(),
+                loss != null ? loss : base.loss(), lp, base.biasInput(), base.stabilisePeriod(), base.unfactorPeriod(),
+                seed != null ? seed : base.seed()).validate();
+    }
+
+    private TrainingConfig trainingConfig() {
+        TrainingConfig base = preset.equals("1bw")
+                ? new TrainingConfig(1, 200, 0.01, "constant", "sgd", Map.of(), 0, 1, 0, 100_000, 10_000)
+                : TrainingConfig.brownDefault();
+        return new TrainingConfig(epochs != null ? epochs : base.epochs(), batch != null ? batch : base.batch(),
+                lr != null ? lr : base.learningRate(), schedule != null ? schedule : base.schedule(),
+                optimizer != null ? optimizer : base.optimizer(), Options.keyValues(optParams, "--opt-param"),
+                patience != null ? patience : base.patience(), minCount != null ? minCount : base.minCount(),
+                maxTrain != null ? maxTrain : base.maxTrainExamples(), maxEval != null ? maxEval : base.maxEvalExamples(),
+                checkpointEvery != null ? checkpointEvery : base.checkpointEvery()).validate();
+    }
+
+    static String describe(ModelConfig mc) {
+        return mc.context() + " words of context, embeddings " + mc.embedding() + ", hidden " + mc.hidden() + " "
+                + mc.activation() + ", output " + mc.output().label()
+                + (mc.output().spherical() ? " " + mc.loss() + (mc.lossParams().isEmpty() ? "" : " " + mc.lossParams()) : "");
+    }
+
+    static void printTable(PrintWriter w, List<HistoryRow> history) {
+        w.println();
+        w.println("epoch  train-loss  valid-loss  top1-err  top10-err  top100-err     MRR  perplexity  examples/s");
+        for (HistoryRow h : history) {
+            var m = h.metrics();
+            w.printf("%5d  %10.4f  %10.4f  %8.4f  %9.4f  %10.4f  %6.4f  %10s  %10.0f%n", h.epoch(), h.trainLoss(),
+                    m.loss(), m.topKError().get(1), m.topKError().get(10), m.topKError().get(100), m.mrr(),
+                    Double.isNaN(m.perplexity()) ? "-" : String.format("%.1f", m.perplexity()), h.examplesPerSecond());
+        }
+        w.println();
+    }
+
+    private static void linkLatest(Path runDir) {
+        try {
+            Path parent = runDir.toAbsolutePath().getParent();
+            Path latest = parent.resolve("latest");
+            if (Files.isSymbolicLink(latest) || !Files.exists(latest)) {
+                Files.deleteIfExists(latest);
+                Files.createSymbolicLink(latest, parent.relativize(runDir.toAbsolutePath()));
+            }
+        } catch (Exception ignored) {
+            // a convenience only
+        }
+    }
+
+    static String join(int[] xs) {
+        return Arrays.toString(xs);
+    }
+}

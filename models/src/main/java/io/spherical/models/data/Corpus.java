@@ -1,0 +1,25 @@
+package io.spherical.models.data;
+
+import java.util.List;
+
+/**
+ * A tokenised corpus: each split is a list of chunks read one at a time (so a corpus larger than memory, such as
+ * One Billion Word, is streamed), each chunk a list of sentences of tokens.
+ */
+public interface Corpus {
+
+    /** A short description, e.g. {@code brown (NLTK tagged format, /path)}. */
+    String describe();
+
+    /** The chunks of a split, in their natural order. */
+    List<Chunk> chunks(Split split);
+
+    /** A unit of reading: one file or one part of a file. */
+    interface Chunk {
+        /** Where it comes from (for messages). */
+        String name();
+
+        /** Its sentences, each an array of tokens (without the end-of-sentence token). */
+        List<String[]> sentences();
+    }
+}

@@ -1,0 +1,287 @@
+package io.spherical.models.output;
+
+import io.spherical.api.Backend;
+import io.spherical.api.Tensor;
+import io.spherical.api.UnaryOp;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Two-level hierarchical softmax: {@code p(w) = p(class(w)) p(w | class(w))}, both factors softmaxes, with about
+ * sqrt(D) classes. Classes are contiguous ranges of word ids chosen so that each holds a similar total frequency
+ * (ids must be sorted by decreasing frequency, as {@code Vocabulary} does, so frequent words share small classes).
+ * Probabilities are exact and normalised. A step costs about {@code d (C + |class|)} per example; plain SGD.
+ */
+public final class HierarchicalSoftmaxOutput implements OutputLayer {
+    private final Backend b;
+    private final int dIn;
+    private final int d;
+    private final int classes;
+    private final int mMax;
+    private final int[] start;       // class c holds ids [start[c], start[c+1])
+    private final int[] classOf;
+    private final int maxSize;
+    private final Tensor wc;         // C x d
+    private final Tensor ww;         // D x d
+    private final Tensor hb;
+    private final Tensor sc;         // m x C
+    private final Tensor grad;       // m x d
+    private final Tensor hc;         // gathered rows of one class group
+    private final Tensor sw;         // scores of one class group, flat
+    private final Tensor dh;         // dL/dH of one group
+    private final Tensor vec;
+    private final Tensor vecGroup;
+    private final Tensor onesRow;
+    private final float[] host;
+    private final int[] cls;
+
+    /**
+     * A layer for the given unigram counts (index = word id), with Glorot-uniform weights from {@code seed}.
+     *
+     * @param counts frequency of every word id, ids in decreasing-frequency order (ties and specials tolerated)
+     */
+    public HierarchicalSoftmaxOutput(Backend backend, long[] counts, int inputDim, int maxBatch, long seed) {
+        this.b = backend;
+        this.dIn = inputDim;
+        this.d = inputDim + 1;
+        this.classes = counts.length;
+        this.mMax = maxBatch;
+        this.start = frequencyBins(counts);
+        int nc = start.length - 1;
+        this.classOf = new int[classes];
+        int biggest = 0;
+        for (int c = 0; c < nc; c++) {
+            biggest = Math.max(biggest, start[c + 1] - start[c]);
+            for (int i = start[c]; i < start[c + 1]; i++) {
+                classOf[i] = c;
+            }
+        }
+        this.maxSize = biggest;
+        this.wc = DenseSphericalOutput.glorot(b, nc, d, seed);
+        this.ww = DenseSphericalOutput.glorot(b, classes, d, seed + 1);
+        this.hb = b.zeros(mMax, d);
+        float[] bias = new float[mMax * d];
+        for (int i = 0; i < mMax; i++) {
+            bias[i * d + dIn] = 1f;
+        }
+        b.upload(bias, hb);
+        this.sc = b.zeros(mMax, nc);
+        this.grad = b.zeros(mMax, d);
+        this.hc = b.zeros(mMax, d);
+        this.sw = b.zeros(mMax * maxSize, 1);
+        this.dh = b.zeros(mMax, d);
+        this.vec = b.zeros(mMax, 1);
+        this.vecGroup = b.zeros(mMax, 1);
+        this.onesRow = b.zeros(1, Math.max(maxSize, nc));
+        b.fill(onesRow, 1f);
+        this.host = new float[mMax];
+        this.cls = new int[mMax];
+    }
+
+    /**
+     * Contiguous id ranges with about equal total frequency: about sqrt(D) of them. Returns the class starts plus D.
+     */
+    static int[] frequencyBins(long[] counts) {
+        int n = counts.length;
+        int target = (int) Math.ceil(Math.sqrt(n));
+        double total = 0;
+        for (long c : counts) {
+            total += Math.max(c, 1);
+        }
+        List<Integer> starts = new ArrayList<>();
+        starts.add(0);
+        double cum = 0;
+        int bin = 0;
+        for (int i = 0; i < n; i++) {
+            int wanted = (int) Math.min(target - 1, Math.floor(cum * target / total));
+            if (wanted > bin && i > starts.get(starts.size() - 1)) {
+                starts.add(i);
+                bin = wanted;
+            }
+            cum += Math.max(counts[i], 1);
+        }
+        starts.add(n);
+        return starts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Number of classes of the first level. */
+    public int classCount() {
+        return start.length - 1;
+    }
+
+    @Override
+    public java.util.Map<String, Tensor> state() {
+        java.util.Map<String, Tensor> m = new java.util.LinkedHashMap<>();
+        m.put("Wclass", wc);
+        m.put("Wword", ww);
+        return m;
+    }
+
+    @Override
+    public int inputDim() {
+        return dIn;
+    }
+
+    @Override
+    public int classes() {
+        return classes;
+    }
+
+    @Override
+    public int maxBatch() {
+        return mMax;
+    }
+
+    @Override
+    public boolean normalised() {
+        return true;
+    }
+
+    private Tensor load(Tensor h) {
+        int m = h.rows();
+        if (m < 1 || m > mMax || h.cols() != dIn) {
+            throw new IllegalArgumentException("h must be m x " + dIn + " with m <= " + mMax + ", is " + h.shape());
+        }
+        Tensor hv = hb.rowRange(0, m);
+        b.copyColumns(h, 0, hv, 0, dIn);
+        return hv;
+    }
+
+    private Tensor flat(Tensor t, int rows, int cols) {
+        return t.rowRange(0, rows * cols).reshape(rows, cols);
+    }
+
+    /** Runs the model; with {@code eta} &gt; 0 or a gradient wanted it also back-propagates and updates. */
+    private double run(Tensor h, int[] targets, float eta, Tensor gradOut, double[] lossesOut, boolean train) {
+        Tensor hv = load(h);
+        int m = h.rows();
+        int nc = classCount();
+        for (int i = 0; i < m; i++) {
+            cls[i] = classOf[targets[i]];
+        }
+        Tensor scv = sc.rowRange(0, m);
+        Tensor v = vec.rowRange(0, m);
+        Tensor gv = grad.rowRange(0, m);
+        // first level
+        b.gemm(1f, hv, false, wc, true, 0f, scv);
+        b.logSoftmaxRows(scv, scv);
+        b.gatherElements(scv, cls, v);
+        b.download(v, host);
+        double[] loss = new double[m];
+        for (int i = 0; i < m; i++) {
+            loss[i] = -host[i];
+        }
+        if (train) {
+            b.map(UnaryOp.EXP, scv, scv);
+            b.fill(v, -1f);
+            b.addToElements(1f, v, cls, scv);
+            b.scale(1f / m, scv);
+            b.gemm(1f, scv, false, wc, false, 0f, gv);
+        }
+        // second level, one GEMM per class present in the minibatch
+        Integer[] order = new Integer[m];
+        for (int i = 0; i < m; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (x, y) -> Integer.compare(cls[x], cls[y]));
+        int p = 0;
+        while (p < m) {
+            int c = cls[order[p]];
+            int q = p;
+            while (q < m && cls[order[q]] == c) {
+                q++;
+            }
+            int n = q - p;
+            int[] rows = new int[n];
+            int[] local = new int[n];
+            for (int k = 0; k < n; k++) {
+                rows[k] = order[p + k];
+                local[k] = targets[rows[k]] - start[c];
+            }
+            int size = start[c + 1] - start[c];
+            Tensor hg = hc.rowRange(0, n);
+            b.gatherRows(hv, rows, hg);
+            Tensor swv = flat(sw, n, size);
+            Tensor wb = ww.rowRange(start[c], start[c + 1]);
+            b.gemm(1f, hg, false, wb, true, 0f, swv);
+            b.logSoftmaxRows(swv, swv);
+            Tensor vg = vecGroup.rowRange(0, n);
+            b.gatherElements(swv, local, vg);
+            b.download(vg, host);
+            for (int k = 0; k < n; k++) {
+                loss[rows[k]] -= host[k];
+            }
+            if (train) {
+                b.map(UnaryOp.EXP, swv, swv);
+                b.fill(vg, -1f);
+                b.addToElements(1f, vg, local, swv);
+                b.scale(1f / m, swv);
+                Tensor dhv = dh.rowRange(0, n);
+                b.gemm(1f, swv, false, wb, false, 0f, dhv);
+                b.scatterAddRows(1f, dhv, rows, gv);
+                b.gemm(-eta, swv, true, hg, false, 1f, wb);
+            }
+            p = q;
+        }
+        if (train) {
+            b.gemm(-eta, scv, true, hv, false, 1f, wc);
+            if (gradOut != null) {
+                b.copyColumns(gv, 0, gradOut, 0, dIn);
+            }
+        }
+        double total = 0;
+        for (int i = 0; i < m; i++) {
+            total += loss[i];
+            if (lossesOut != null) {
+                lossesOut[i] = loss[i];
+            }
+        }
+        if (!Double.isFinite(total)) {
+            throw new DivergenceException("the hierarchical softmax loss is not finite");
+        }
+        return total / m;
+    }
+
+    @Override
+    public double step(Tensor h, int[] targets, float eta, Tensor gradOut) {
+        return run(h, targets, eta, gradOut, null, true);
+    }
+
+    @Override
+    public void losses(Tensor h, int[] targets, double[] out) {
+        run(h, targets, 0f, null, out, false);
+    }
+
+    /** Writes log p(w) for every word: log p(class) + log p(w | class), in id order. */
+    @Override
+    public void scores(Tensor h, Tensor out) {
+        Tensor hv = load(h);
+        int m = h.rows();
+        int nc = classCount();
+        Tensor scv = sc.rowRange(0, m);
+        b.gemm(1f, hv, false, wc, true, 0f, scv);
+        b.logSoftmaxRows(scv, scv);
+        float[] classLogp = b.toHost(scv);
+        Tensor v = vec.rowRange(0, m);
+        for (int c = 0; c < nc; c++) {
+            int size = start[c + 1] - start[c];
+            Tensor swv = flat(sw, m, size);
+            b.gemm(1f, hv, false, ww.rowRange(start[c], start[c + 1]), true, 0f, swv);
+            b.logSoftmaxRows(swv, swv);
+            for (int i = 0; i < m; i++) {
+                host[i] = classLogp[i * nc + c];
+            }
+            b.upload(host, v);
+            b.gemm(1f, v, false, flat(onesRow.reshape(onesRow.cols(), 1), 1, size), false, 1f, swv);
+            b.copyColumns(swv, 0, out, start[c], size);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Tensor t : new Tensor[] {wc, ww, hb, sc, grad, hc, sw, dh, vec, vecGroup, onesRow}) {
+            t.close();
+        }
+    }
+}
