@@ -28,6 +28,7 @@ final class Plots {
         XYChart chart = new XYChartBuilder().width(800).height(500).title("Learning curve").xAxisTitle("epoch").build();
         chart.setYAxisGroupTitle(0, "validation top-10 error");
         chart.setYAxisGroupTitle(1, "validation loss");
+        chart.getStyler().setYAxisGroupPosition(1, org.knowm.xchart.style.Styler.YAxisPosition.Right);
         XYSeries a = chart.addSeries("top-10 error", x, top10);
         a.setYAxisGroup(0);
         XYSeries b = chart.addSeries("loss", x, loss);

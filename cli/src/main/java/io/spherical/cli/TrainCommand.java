@@ -115,6 +115,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         Path runDir = out != null ? out : Path.of("runs", "train-" + LocalDateTime.now().format(
                 DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        if (mc.output().spherical()) {
+            io.spherical.models.loss.LossRegistry.discover().create(mc.loss(), mc.lossParams());
+        }
+        io.spherical.models.optim.OptimizerRegistry.discover().create(tc.optimizer(), tc.optimizerParams());
         Progress progress = new Progress(spec.commandLine().getErr());
         Corpus c = Corpora.open(corpus, cache != null ? cache : Corpora.defaultCache(), progress::status);
         Injector injector = Guice.createInjector(new SphericalModule(backend, mc, tc));
@@ -127,7 +131,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " (" + tc.schedule() + "), batch " + tc.batch() + ", " + tc.epochs() + " epochs");
             w.flush();
             Trainer trainer = injector.getInstance(Trainer.class);
-            Trainer.Result r = trainer.train(c, mc, tc, runDir, resume, progress, stop);
+            Trainer.Result r = trainer.train(c, mc, tc, runDir, resume, epochs != null ? epochs : 0, progress, stop);
             progress.close();
             Plots.learningCurve(r.history(), runDir.resolve("learning-curve.png"));
             printTable(w, r.history());

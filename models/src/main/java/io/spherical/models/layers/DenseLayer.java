@@ -106,6 +106,16 @@ public final class DenseLayer implements AutoCloseable {
         opt.register(name + ".b", bias);
     }
 
+    /** dL/dW of the last backward (tests). */
+    Tensor weightGradient() {
+        return dw;
+    }
+
+    /** dL/db of the last backward (tests). */
+    Tensor biasGradient() {
+        return db;
+    }
+
     @Override
     public void close() {
         for (Tensor t : new Tensor[] {w, bias, y, dpre, dx, dw, db}) {

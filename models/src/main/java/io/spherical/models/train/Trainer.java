@@ -58,14 +58,20 @@ public final class Trainer {
                          double seconds) {
     }
 
+    /** Trains, or resumes with the checkpoint's own number of epochs; see the full overload. */
+    public Result train(Corpus corpus, ModelConfig modelCfg, TrainingConfig trainCfg, Path runDir, boolean resume,
+                        TrainingListener listener, AtomicBoolean stop) {
+        return train(corpus, modelCfg, trainCfg, runDir, resume, 0, listener, stop);
+    }
+
     /**
-     * Trains, or resumes when {@code resume} is set and the run directory holds a checkpoint (the checkpoint's model and
-     * training configuration are then used, except the number of epochs, which may be raised).
+     * Trains, or resumes when {@code resume} is set: the checkpoint's model and training configuration are then used,
+     * with {@code resumeEpochs} as the total number of epochs when it is positive.
      *
      * @param stop set it (from a signal handler) to finish the current minibatch, write a checkpoint and return
      */
     public Result train(Corpus corpus, ModelConfig modelCfg, TrainingConfig trainCfg, Path runDir, boolean resume,
-                        TrainingListener listener, AtomicBoolean stop) {
+                        int resumeEpochs, TrainingListener listener, AtomicBoolean stop) {
         long t0 = System.nanoTime();
         Path ckpt = runDir.resolve(CHECKPOINT);
         ModelConfig mc = modelCfg.validate();
@@ -74,6 +80,9 @@ public final class Trainer {
         Progress progress = Progress.start();
         List<HistoryRow> history = new ArrayList<>();
         Checkpoint loaded = null;
+        // fail on a bad loss or optimizer before any expensive work
+        losses.create(mc.loss(), mc.lossParams());
+        optimizers.create(tc.optimizer(), tc.optimizerParams());
         if (resume) {
             if (!Files.exists(ckpt)) {
                 throw new UserException("--resume was given but " + ckpt + " does not exist. Fix: drop --resume to start"
@@ -82,7 +91,7 @@ public final class Trainer {
             loaded = Checkpoint.read(ckpt);
             mc = fromJson(loaded.manifest().get("model"), ModelConfig.class);
             TrainingConfig saved = fromJson(loaded.manifest().get("training"), TrainingConfig.class);
-            tc = saved.withEpochs(Math.max(saved.epochs(), tc.epochs()));
+            tc = resumeEpochs > 0 ? saved.withEpochs(resumeEpochs) : saved;
             progress = fromJson(loaded.manifest().get("progress"), Progress.class);
             if (progress.finished() && tc.epochs() > progress.epoch()) {
                 progress = new Progress(progress.epoch(), 0, 0, 0, progress.step(), 0, 0, progress.lrScale(),

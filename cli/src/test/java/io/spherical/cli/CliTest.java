@@ -1,0 +1,168 @@
+package io.spherical.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spherical.models.train.SyntheticCorpus;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The command as a user runs it: in-process for most cases, as a subprocess for Ctrl-C. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliTest {
+    private Path corpus;
+    private Path root;
+
+    record Run(int code, String out, String err) {
+    }
+
+    @BeforeAll
+    void fixture(@TempDir Path tmp) throws IOException {
+        root = tmp;
+        corpus = SyntheticCorpus.write(tmp.resolve("corpus"), 120, 1500, 3);
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** A small, fast training command; {@code extra} entries "--key=value" replace defaults, others are appended. */
+    private String[] small(Path out, String... extra) {
+        java.util.LinkedHashMap<String, String> opts = new java.util.LinkedHashMap<>();
+        opts.put("--corpus", corpus.toString());
+        opts.put("--out", out.toString());
+        opts.put("--context", "2");
+        opts.put("--embedding", "8");
+        opts.put("--hidden", "16");
+        opts.put("--batch", "50");
+        opts.put("--epochs", "2");
+        opts.put("--min-count", "1");
+        List<String> flags = new ArrayList<>();
+        for (String e : extra) {
+            int eq = e.indexOf('=');
+            if (e.startsWith("--") && eq > 0) {
+                opts.put(e.substring(0, eq), e.substring(eq + 1));
+            } else {
+                flags.add(e);
+            }
+        }
+        List<String> a = new ArrayList<>(List.of("train"));
+        opts.forEach((k, v) -> {
+            a.add(k);
+            a.add(v);
+        });
+        a.addAll(flags);
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void backendsListsEveryProviderAndTheChoice() {
+        Run r = run("backends");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("nd4j") && r.out().contains("available") && r.out().contains("chosen: nd4j"), r.out());
+    }
+
+    @Test
+    void lossesListsTheBuiltInsWithParameters() {
+        Run r = run("losses");
+        assertEquals(0, r.code());
+        for (String name : List.of("z-loss", "squared-error", "log-taylor-softmax", "log-spherical-softmax")) {
+            assertTrue(r.out().contains(name), name + " missing from\n" + r.out());
+        }
+        assertTrue(r.out().contains("default 1.0") && r.out().contains("eps"), r.out());
+    }
+
+    @Test
+    void everyCommandHasHelpWithExamples() {
+        for (String cmd : List.of("train", "eval", "backends", "losses")) {
+            Run r = run(cmd, "--help");
+            assertEquals(0, r.code(), cmd);
+            assertTrue(r.out().contains("Example"), cmd + " help has no examples:\n" + r.out());
+        }
+    }
+
+    @Test
+    void trainWritesTheRunDirectoryAndEvalReadsIt() throws IOException {
+        Path out = root.resolve("run-ok");
+        Run r = run(small(out));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("epoch  train-loss") && r.out().contains("Results in " + out), r.out());
+        for (String f : List.of("checkpoint.zip", "run.json", "metrics.csv", "learning-curve.png")) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        byte[] png = Arrays.copyOf(Files.readAllBytes(out.resolve("learning-curve.png")), 8);
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, png);
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertTrue(csv.get(0).startsWith("epoch,split,loss,top1_error,top5_error,top10_error"), csv.get(0));
+        assertEquals(1 + 2 * 2, csv.size(), "train and valid rows for each epoch");
+        String runJson = Files.readString(out.resolve("run.json"));
+        assertTrue(runJson.contains("\"backend\" : \"nd4j\"") && runJson.contains("\"seed\"")
+                && runJson.contains("\"totalSeconds\""), runJson);
+        Run e = run("eval", "--run", out.toString(), "--split", "test");
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("top-10 error") && e.out().contains("MRR"), e.out());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "missing corpus|--corpus=/nonexistent/corpus|does not exist",
+        "negative learning rate|--lr=-1|--lr must be a positive number",
+        "zero batch|--batch=0|--batch must be >= 1",
+        "zero context|--context=0|--context must be >= 1",
+        "unknown loss|--loss=hinge|Unknown loss 'hinge'",
+        "alpha not positive|--a=0|a (alpha) must be a finite number > 0",
+        "unknown output|--output=tree|Unknown output layer 'tree'",
+        "unknown flag|--frobnicate|Unknown option",
+        "unknown backend|--backend=tornado|Unknown backend 'tornado'",
+        "resume without checkpoint|--resume|does not exist",
+    })
+    void userErrorsGiveOneLineAndExitTwo(String what, String flag, String message) {
+        Path out = root.resolve("bad-" + what.replace(' ', '-'));
+        Run r = run(small(out, flag));
+        assertEquals(2, r.code(), what + ": " + r.err());
+        String[] lines = r.err().strip().split("\n");
+        assertEquals(1, lines.length, what + ": one line expected, got\n" + r.err());
+        assertTrue(lines[0].startsWith("spherical: ") && lines[0].contains(message), what + ": " + lines[0]);
+        assertTrue(!r.err().contains("Exception"), "no stack trace: " + r.err());
+    }
+
+    @Test
+    void ctrlCWritesACheckpointExitsWith130AndResumeFinishes() throws Exception {
+        Path out = root.resolve("run-interrupted");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(Arrays.asList(small(out, "--epochs=20")));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(root.resolve("sub.log").toFile()).start();
+        Path ckpt = out.resolve("checkpoint.zip");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(ckpt) && System.nanoTime() < deadline && p.isAlive()) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.exists(ckpt), "the run never started: " + Files.readString(root.resolve("sub.log")));
+        Thread.sleep(1500);
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "did not stop after SIGINT");
+        String log = Files.readString(root.resolve("sub.log"));
+        assertEquals(130, p.exitValue(), log);
+        assertTrue(log.contains("--resume"), log);
+        Run resumed = run(small(out, "--epochs=1", "--resume"));
+        assertEquals(0, resumed.code(), resumed.err());
+    }
+}
