@@ -18,7 +18,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Discovery with the ND4J backend on the classpath (the default execution). */
+/** Discovery with only the ND4J backend on the classpath (surefire execution nd4j-only). */
+@org.junit.jupiter.api.Tag("nd4j-only")
 class DiscoveryScenariosTest {
 
     @Test
