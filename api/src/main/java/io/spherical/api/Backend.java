@@ -121,6 +121,14 @@ public interface Backend extends AutoCloseable {
     void logSoftmaxRows(Tensor x, Tensor out);
 
     /**
+     * Log-softmax within column segments, plus a per-(row, segment) offset: for column j in segment g (columns
+     * {@code [starts[g], starts[g+1])}, the last ending at the row's end), {@code out[i, j] = x[i, j] -
+     * logsumexp(x[i, segment g]) + offsets[i, g]}. {@code offsets} is {@code rows x starts.length}; out may be x.
+     * (The hierarchical softmax's log-probabilities: log p(class) + log p(word | class) for every word at once.)
+     */
+    void segmentedLogSoftmax(Tensor x, int[] starts, Tensor offsets, Tensor out);
+
+    /**
      * For each row i, the column indices of its k largest values in decreasing order, written to
      * {@code out[i*k .. i*k+k)}; ties go to the lower column index, NaN ranks below every number.
      */

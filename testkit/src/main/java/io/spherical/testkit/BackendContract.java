@@ -565,6 +565,46 @@ public abstract class BackendContract {
     }
 
     @Test
+    void segmentedLogSoftmaxNormalisesEachSegmentAndAddsOffsets() {
+        int r = 5;
+        int c = 23;
+        int[] starts = {0, 1, 7, 15};
+        float[] xf = Dense64.randomFloats(rnd, r * c, 5.0);
+        xf[3 * c + 10] += 500f; // large values must not overflow
+        float[] off = random(r * starts.length);
+        Tensor x = tensor(xf, r, c);
+        Tensor out = zeros(r, c);
+        backend.segmentedLogSoftmax(x, starts, tensor(off, r, starts.length), out);
+        double[] exp = new double[r * c];
+        for (int i = 0; i < r; i++) {
+            for (int g = 0; g < starts.length; g++) {
+                int a = starts[g];
+                int e = g + 1 < starts.length ? starts[g + 1] : c;
+                double mx = Double.NEGATIVE_INFINITY;
+                for (int j = a; j < e; j++) {
+                    mx = Math.max(mx, xf[i * c + j]);
+                }
+                double s = 0;
+                for (int j = a; j < e; j++) {
+                    s += Math.exp(xf[i * c + j] - mx);
+                }
+                for (int j = a; j < e; j++) {
+                    exp[i * c + j] = xf[i * c + j] - mx - Math.log(s) + off[i * starts.length + g];
+                }
+            }
+        }
+        double[] scale = new double[r * c];
+        for (int i = 0; i < scale.length; i++) {
+            scale[i] = Math.abs(xf[i]) + Math.abs(exp[i]) + 1;
+        }
+        assertClose("segmentedLogSoftmax", exp, backend.toHost(out), scale, 4e-7, 0);
+        backend.segmentedLogSoftmax(x, starts, tensor(off, r, starts.length), x);
+        assertClose("segmentedLogSoftmax in place", exp, backend.toHost(x), scale, 4e-7, 0);
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.segmentedLogSoftmax(x, new int[] {0, 5, 5}, zeros(r, 3), out));
+    }
+
+    @Test
     void topKRowsOrdersWithTiesToLowerIndexAndNaNLast() {
         float[] xf = {
             1, 5, 3, 5, Float.NaN, 2,

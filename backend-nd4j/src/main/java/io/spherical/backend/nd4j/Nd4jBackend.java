@@ -35,6 +35,11 @@ final class Nd4jBackend implements Backend {
     private boolean closed;
 
     Nd4jBackend() {
+        if (!"PASSIVE".equalsIgnoreCase(System.getenv("OMP_WAIT_POLICY"))) {
+            System.getLogger(Nd4jBackend.class.getName()).log(System.Logger.Level.WARNING,
+                    "OMP_WAIT_POLICY is not PASSIVE: ND4J's OpenMP threads will spin between native calls and slow the "
+                    + "Java loops in between (measured 4x on the hierarchical softmax step). Set OMP_WAIT_POLICY=PASSIVE.");
+        }
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
     }
 
@@ -419,6 +424,52 @@ final class Nd4jBackend implements Backend {
             return;
         }
         Nd4j.exec(DynamicCustomOp.builder("log_softmax").addInputs(tx.arr).addOutputs(to.arr).addIntegerArguments(1).build());
+    }
+
+    @Override
+    public void segmentedLogSoftmax(Tensor x, int[] starts, Tensor offsets, Tensor out) {
+        Nd4jTensor tx = t(x);
+        Nd4jTensor to = t(out);
+        Nd4jTensor tf = t(offsets);
+        Shapes.same(tx, to, "segmentedLogSoftmax");
+        Shapes.require(tf, tx.rows(), starts.length, "segmentedLogSoftmax offsets");
+        checkSegments(starts, tx.cols());
+        int c = tx.cols();
+        int ns = starts.length;
+        rowLoop(tx.rows(), c, i -> {
+            int xo = tx.offset + i * c;
+            int oo = to.offset + i * c;
+            for (int g = 0; g < ns; g++) {
+                int a = starts[g];
+                int e = g + 1 < ns ? starts[g + 1] : c;
+                float mx = Float.NEGATIVE_INFINITY;
+                boolean nan = false;
+                for (int j = a; j < e; j++) {
+                    float v = tx.buf.get(xo + j);
+                    nan |= v != v;
+                    mx = Math.max(mx, v);
+                }
+                double sum = 0;
+                for (int j = a; j < e; j++) {
+                    sum += Math.exp(tx.buf.get(xo + j) - mx);
+                }
+                float shift = nan ? Float.NaN : (float) (mx + Math.log(sum)) - tf.buf.get(tf.offset + i * ns + g);
+                for (int j = a; j < e; j++) {
+                    to.buf.put(oo + j, tx.buf.get(xo + j) - shift);
+                }
+            }
+        });
+    }
+
+    static void checkSegments(int[] starts, int cols) {
+        if (starts.length == 0 || starts[0] != 0) {
+            throw new IllegalArgumentException("segments must start at column 0");
+        }
+        for (int g = 1; g < starts.length; g++) {
+            if (starts[g] <= starts[g - 1] || starts[g] >= cols) {
+                throw new IllegalArgumentException("segment starts must increase inside the row: " + starts[g]);
+            }
+        }
     }
 
     @Override

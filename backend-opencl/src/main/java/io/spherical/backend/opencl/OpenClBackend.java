@@ -434,6 +434,26 @@ final class OpenClBackend implements Backend {
     }
 
     @Override
+    public void segmentedLogSoftmax(Tensor x, int[] starts, Tensor offsets, Tensor out) {
+        OpenClTensor tx = t(x);
+        OpenClTensor to = t(out);
+        OpenClTensor tf = t(offsets);
+        Shapes.same(tx, to, "segmentedLogSoftmax");
+        Shapes.require(tf, tx.rows(), starts.length, "segmentedLogSoftmax offsets");
+        if (starts.length == 0 || starts[0] != 0) {
+            throw new IllegalArgumentException("segments must start at column 0");
+        }
+        for (int g = 1; g < starts.length; g++) {
+            if (starts[g] <= starts[g - 1] || starts[g] >= tx.cols()) {
+                throw new IllegalArgumentException("segment starts must increase inside the row: " + starts[g]);
+            }
+        }
+        cl_mem ix = indices(starts, starts.length);
+        launch("segmented_log_softmax", (long) tx.rows() * starts.length, tx.mem, tx.offset, to.mem, to.offset,
+                tf.mem, tf.offset, ix, starts.length, tx.rows(), tx.cols());
+    }
+
+    @Override
     public void topKRows(Tensor x, int k, int[] out) {
         OpenClTensor tx = t(x);
         if (k < 0 || k > tx.cols()) {

@@ -247,3 +247,21 @@ __kernel void topk_rows(__global const float* x, int xo, int rows, int cols, int
         best[p] = j;
     }
 }
+
+/* One work-item per (row, segment). */
+__kernel void segmented_log_softmax(__global const float* x, int xo, __global float* o, int oo,
+                                    __global const float* off, int fo, __global const int* starts, int ns,
+                                    int rows, int cols) {
+    int id = get_global_id(0);
+    if (id >= rows * ns) return;
+    int r = id / ns;
+    int g = id % ns;
+    int a = starts[g];
+    int e = g + 1 < ns ? starts[g + 1] : cols;
+    float mx = -INFINITY;
+    for (int j = a; j < e; j++) mx = combine(RED_MAX, mx, x[xo + r * cols + j]);
+    float sum = 0.0f;
+    for (int j = a; j < e; j++) sum += exp(x[xo + r * cols + j] - mx);
+    float shift = mx + log(sum) - off[fo + r * ns + g];
+    for (int j = a; j < e; j++) o[oo + r * cols + j] = x[xo + r * cols + j] - shift;
+}

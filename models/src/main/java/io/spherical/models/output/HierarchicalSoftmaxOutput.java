@@ -22,6 +22,7 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
     private final int[] start;       // class c holds ids [start[c], start[c+1])
     private final int[] classOf;
     private final int maxSize;
+    private final int[] classStarts;
     private final Tensor wc;         // C x d
     private final Tensor ww;         // D x d
     private final Tensor hb;
@@ -58,6 +59,7 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
             }
         }
         this.maxSize = biggest;
+        this.classStarts = java.util.Arrays.copyOf(start, nc);
         this.wc = DenseSphericalOutput.glorot(b, nc, d, seed);
         this.ww = DenseSphericalOutput.glorot(b, classes, d, seed + 1);
         this.hb = b.zeros(mMax, d);
@@ -253,29 +255,19 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
         run(h, targets, 0f, null, out, false);
     }
 
-    /** Writes log p(w) for every word: log p(class) + log p(w | class), in id order. */
+    /**
+     * Writes log p(w) for every word, in id order: one GEMM for all word scores, then log-softmax within each class's
+     * column range plus that class's log-probability ({@link Backend#segmentedLogSoftmax}).
+     */
     @Override
     public void scores(Tensor h, Tensor out) {
         Tensor hv = load(h);
         int m = h.rows();
-        int nc = classCount();
         Tensor scv = sc.rowRange(0, m);
         b.gemm(1f, hv, false, wc, true, 0f, scv);
         b.logSoftmaxRows(scv, scv);
-        float[] classLogp = b.toHost(scv);
-        Tensor v = vec.rowRange(0, m);
-        for (int c = 0; c < nc; c++) {
-            int size = start[c + 1] - start[c];
-            Tensor swv = flat(sw, m, size);
-            b.gemm(1f, hv, false, ww.rowRange(start[c], start[c + 1]), true, 0f, swv);
-            b.logSoftmaxRows(swv, swv);
-            for (int i = 0; i < m; i++) {
-                host[i] = classLogp[i * nc + c];
-            }
-            b.upload(host, v);
-            b.gemm(1f, v, false, flat(onesRow.reshape(onesRow.cols(), 1), 1, size), false, 1f, swv);
-            b.copyColumns(swv, 0, out, start[c], size);
-        }
+        b.gemm(1f, hv, false, ww, true, 0f, out);
+        b.segmentedLogSoftmax(out, classStarts, scv, out);
     }
 
     @Override
