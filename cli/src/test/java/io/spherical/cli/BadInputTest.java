@@ -1,0 +1,185 @@
+package io.spherical.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spherical.models.train.SyntheticCorpus;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad corpora and damaged checkpoints: each gives one line naming the problem and exit code 2, nothing else. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BadInputTest {
+    private Path root;
+    private Path goodRun;
+
+    @BeforeAll
+    void trainOnce(@TempDir Path tmp) throws IOException {
+        root = tmp;
+        Path corpus = SyntheticCorpus.write(tmp.resolve("corpus"), 60, 300, 1);
+        goodRun = tmp.resolve("good");
+        int code = Main.execute(new String[] {"train", "--corpus", corpus.toString(), "--out", goodRun.toString(),
+            "--epochs", "1", "--context", "2", "--embedding", "4", "--hidden", "8", "--batch", "50", "--min-count", "1"},
+                new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        assertEquals(0, code);
+    }
+
+    private static String fails(String expected, String... args) {
+        StringWriter err = new StringWriter();
+        int code = Main.execute(args, new PrintWriter(new StringWriter()), new PrintWriter(err, true));
+        String e = err.toString().strip();
+        String last = e.substring(e.lastIndexOf('\n') + 1);
+        assertEquals(2, code, e);
+        assertTrue(last.startsWith("spherical: ") && last.contains(expected), "expected '" + expected + "' in: " + last);
+        assertTrue(!e.contains("Exception") && !e.contains("\tat "), "no stack trace: " + e);
+        assertTrue(last.contains("Fix:") || last.contains("see 'spherical"), "the line names the fix: " + last);
+        return last;
+    }
+
+    private Path corpusWithTrain(String name, byte[] train) throws IOException {
+        Path dir = root.resolve(name);
+        Files.createDirectories(dir);
+        Files.write(dir.resolve("train.txt"), train);
+        Files.writeString(dir.resolve("valid.txt"), "a b c\n");
+        Files.writeString(dir.resolve("test.txt"), "a b c\n");
+        return dir;
+    }
+
+    private String[] train(Path corpus, String out) {
+        return new String[] {"train", "--corpus", corpus.toString(), "--out", root.resolve(out).toString(), "--epochs", "1"};
+    }
+
+    @Test
+    void emptyCorpus() throws IOException {
+        fails("is empty", train(corpusWithTrain("empty", new byte[0]), "o1"));
+    }
+
+    @Test
+    void binaryFileAsCorpus() throws IOException {
+        fails("contains NUL bytes", train(corpusWithTrain("binary", new byte[] {0x7f, 'E', 'L', 'F', 0, 0, 1, 2}), "o2"));
+    }
+
+    @Test
+    void invalidUtf8() throws IOException {
+        fails("is not valid UTF-8", train(corpusWithTrain("latin1", "caf\u00e9 au lait\n".getBytes(StandardCharsets.ISO_8859_1)), "o3"));
+    }
+
+    @Test
+    void aHundredMegabyteLine() throws IOException {
+        Path dir = root.resolve("longline");
+        Files.createDirectories(dir);
+        try (OutputStream out = Files.newOutputStream(dir.resolve("train.txt"))) {
+            byte[] chunk = "word ".repeat(200_000).getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 100; i++) {
+                out.write(chunk);
+            }
+        }
+        Files.writeString(dir.resolve("valid.txt"), "a\n");
+        Files.writeString(dir.resolve("test.txt"), "a\n");
+        fails("has a line longer than", train(dir, "o4"));
+    }
+
+    @Test
+    void unwritableOutputDirectory() throws IOException {
+        Path corpus = corpusWithTrain("ok", "a b c d\n".repeat(50).getBytes(StandardCharsets.UTF_8));
+        fails("not writable", "train", "--corpus", corpus.toString(), "--out", "/proc/spherical-cannot-write", "--epochs", "1",
+                "--min-count", "1");
+    }
+
+    private Path copyRun(String name) throws IOException {
+        Path dir = root.resolve(name);
+        Files.createDirectories(dir);
+        for (String f : new String[] {"checkpoint.zip", "run.json"}) {
+            Files.copy(goodRun.resolve(f), dir.resolve(f));
+        }
+        return dir;
+    }
+
+    @Test
+    void truncatedCheckpoint() throws IOException {
+        Path run = copyRun("truncated");
+        byte[] all = Files.readAllBytes(run.resolve("checkpoint.zip"));
+        Files.write(run.resolve("checkpoint.zip"), java.util.Arrays.copyOf(all, all.length / 2));
+        fails("truncated or not a zip", "eval", "--run", run.toString());
+    }
+
+    /** Rewrites the checkpoint with one entry replaced. */
+    private static void replaceEntry(Path zip, String name, byte[] data) throws IOException {
+        Path tmp = zip.resolveSibling("rewrite.zip");
+        try (ZipFile in = new ZipFile(zip.toFile()); ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(tmp))) {
+            for (Enumeration<? extends ZipEntry> en = in.entries(); en.hasMoreElements(); ) {
+                ZipEntry e = en.nextElement();
+                out.putNextEntry(new ZipEntry(e.getName()));
+                out.write(e.getName().equals(name) ? data : in.getInputStream(e).readAllBytes());
+                out.closeEntry();
+            }
+        }
+        Files.move(tmp, zip, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static byte[] entry(Path zip, String name) throws IOException {
+        try (ZipFile z = new ZipFile(zip.toFile())) {
+            return z.getInputStream(z.getEntry(name)).readAllBytes();
+        }
+    }
+
+    @Test
+    void checkpointWithAWrongChecksum() throws IOException {
+        Path run = copyRun("checksum");
+        Path zip = run.resolve("checkpoint.zip");
+        byte[] arr = entry(zip, "arrays/embedding.npy");
+        arr[arr.length - 1] ^= 0x40;
+        replaceEntry(zip, "arrays/embedding.npy", arr);
+        fails("checksum of arrays/embedding.npy does not match", "eval", "--run", run.toString());
+    }
+
+    @Test
+    void checkpointDeclaringAbsurdArraySizesIsRejectedBeforeAllocating() throws IOException {
+        Path run = copyRun("absurd");
+        Path zip = run.resolve("checkpoint.zip");
+        String header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2000000000, 2000000000), }";
+        byte[] npy = new byte[10 + 118];
+        npy[0] = (byte) 0x93;
+        System.arraycopy("NUMPY".getBytes(StandardCharsets.US_ASCII), 0, npy, 1, 5);
+        npy[6] = 1;
+        npy[8] = 118;
+        byte[] h = (header + " ".repeat(118 - header.length() - 1) + "\n").getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(h, 0, npy, 10, h.length);
+        replaceEntry(zip, "arrays/embedding.npy", npy);
+        fails("has shape 2000000000x2000000000", "eval", "--run", run.toString());
+    }
+
+    @Test
+    void checkpointThatIsNotOneOfOurs() throws IOException {
+        Path run = copyRun("foreign");
+        replaceEntry(run.resolve("checkpoint.zip"), "manifest.json", "{\"format\": \"something-else\"}".getBytes(StandardCharsets.UTF_8));
+        fails("is not a Spherical checkpoint", "eval", "--run", run.toString());
+    }
+
+    @Test
+    void divergingTrainingStopsAtOnceAndNamesTheIntactCheckpoint() throws IOException {
+        Path corpus = SyntheticCorpus.write(root.resolve("diverge-corpus"), 60, 300, 2);
+        Path out = root.resolve("diverge");
+        String line = fails("diverged", "train", "--corpus", corpus.toString(), "--out", out.toString(), "--epochs", "1",
+                "--output", "softmax", "--lr", "1e30", "--context", "2", "--embedding", "4", "--hidden", "8",
+                "--min-count", "1");
+        assertTrue(line.contains("step ") && line.contains("last good checkpoint is " + out.resolve("checkpoint.zip")), line);
+        StringWriter o = new StringWriter();
+        int code = Main.execute(new String[] {"eval", "--run", out.toString(), "--corpus", corpus.toString(), "--split",
+            "valid"}, new PrintWriter(o), new PrintWriter(new StringWriter()));
+        assertEquals(0, code, "the last good checkpoint is intact and usable");
+    }
+}

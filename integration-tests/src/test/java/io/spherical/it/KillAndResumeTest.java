@@ -1,0 +1,87 @@
+package io.spherical.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spherical.models.train.SyntheticCorpus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A training process killed with SIGKILL at five different moments, then resumed with {@code --resume} each time,
+ * ends with parameters equal (bit for bit) to an uninterrupted run with the same seed.
+ */
+class KillAndResumeTest {
+
+    private static List<String> command(Path corpus, Path out, boolean resume) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.spherical.cli.Main", "train", "--corpus",
+                corpus.toString(), "--out", out.toString(), "--epochs", "6", "--context", "2", "--embedding", "8",
+                "--hidden", "16", "--batch", "50", "--min-count", "1", "--checkpoint-every", "7", "--seed", "11",
+                "--optimizer", "momentum"));
+        if (resume) {
+            cmd.add("--resume");
+        }
+        return cmd;
+    }
+
+    private static Process start(List<String> cmd, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        return pb.start();
+    }
+
+    private static Map<String, String> arrayChecksums(Path zip) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (ZipFile z = new ZipFile(zip.toFile())) {
+            var manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    z.getInputStream(z.getEntry("manifest.json")));
+            manifest.get("checksums").fields().forEachRemaining(e -> {
+                if (e.getKey().startsWith("arrays/")) {
+                    out.put(e.getKey(), e.getValue().asText());
+                }
+            });
+        }
+        return out;
+    }
+
+    @Test
+    void fiveKillsThenResumeEqualsAnUninterruptedRun(@TempDir Path tmp) throws Exception {
+        Path corpus = SyntheticCorpus.write(tmp.resolve("corpus"), 100, 1500, 5);
+        Path reference = tmp.resolve("reference");
+        Process ref = start(command(corpus, reference, false), tmp.resolve("reference.log"));
+        assertTrue(ref.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, ref.exitValue(), Files.readString(tmp.resolve("reference.log")));
+
+        Path run = tmp.resolve("killed");
+        Path ckpt = run.resolve("checkpoint.zip");
+        long[] delaysMs = {2500, 3300, 2900, 4100, 3700};
+        int kills = 0;
+        for (long delay : delaysMs) {
+            boolean resume = Files.exists(ckpt);
+            Process p = start(command(corpus, run, resume), tmp.resolve("kill" + kills + ".log"));
+            if (p.waitFor(delay, TimeUnit.MILLISECONDS)) {
+                break; // finished before the kill: nothing left to interrupt
+            }
+            p.destroyForcibly(); // SIGKILL
+            p.waitFor();
+            kills++;
+        }
+        assertTrue(kills >= 3, "the run must have been killed several times, was " + kills);
+        Process last = start(command(corpus, run, Files.exists(ckpt)), tmp.resolve("last.log"));
+        assertTrue(last.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, last.exitValue(), Files.readString(tmp.resolve("last.log")));
+        Map<String, String> expected = arrayChecksums(reference.resolve("checkpoint.zip"));
+        assertTrue(expected.size() >= 10, expected.toString());
+        assertEquals(expected, arrayChecksums(ckpt), "parameters after " + kills + " kills and resumes");
+    }
+}
