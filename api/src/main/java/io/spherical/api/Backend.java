@@ -164,6 +164,11 @@ public interface Backend extends AutoCloseable {
         upload(HostLinearAlgebra.solve(af, n, bf, k), x);
     }
 
+    /** Bytes of device memory this backend holds now, or -1 when it cannot tell (benchmarks sample it for peaks). */
+    default long allocatedBytes() {
+        return -1;
+    }
+
     /** Blocks until every queued operation has finished (a no-op on synchronous backends). */
     default void synchronize() {
     }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "spherical", mixinStandardHelpOptions = true, version = "spherical 0.1.0-SNAPSHOT",
         description = "Train and evaluate language models with very large output layers (Z-loss and the spherical family).",
         subcommands = {TrainCommand.class, EvalCommand.class, BackendsCommand.class, LossesCommand.class,
-            CommandLine.HelpCommand.class},
+            BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  spherical train                      # Brown corpus, factored Z-loss, best backend",
             "  spherical train --output softmax --epochs 2", "  spherical eval --run runs/latest --split test",
             "  spherical backends", "  spherical losses"})
@@ -32,7 +32,12 @@ public final class Main implements Runnable {
 
     /** Runs the command and exits with its status. */
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = execute(args, out, err);
+        out.flush();
+        err.flush();
+        System.exit(code);
     }
 
     /** Runs the command with the given streams and returns its exit status (used by tests in-process). */

@@ -33,6 +33,7 @@ final class Nd4jBackend implements Backend {
     private static final long PARALLEL_THRESHOLD = 1 << 16;
 
     private boolean closed;
+    private long allocated;
 
     Nd4jBackend() {
         if (!"PASSIVE".equalsIgnoreCase(System.getenv("OMP_WAIT_POLICY"))) {
@@ -66,6 +67,7 @@ final class Nd4jBackend implements Backend {
             return new Nd4jTensor(this, null, FloatBuffer.allocate(0), 0, rows, cols, null);
         }
         INDArray arr = Nd4j.create(DataType.FLOAT, new long[] {rows, cols}, 'c');
+        allocated += 4L * rows * cols;
         FloatBuffer buf = arr.data().asNioFloat();
         return new Nd4jTensor(this, arr, buf, 0, rows, cols, null);
     }
@@ -508,6 +510,16 @@ final class Nd4jBackend implements Backend {
             }
             ranks[i] = above; // counts the target itself once: 1 + others >= target
         });
+    }
+
+    /** Bytes of the tensors this backend created and that are not closed yet. */
+    @Override
+    public long allocatedBytes() {
+        return allocated;
+    }
+
+    void released(long bytes) {
+        allocated -= bytes;
     }
 
     @Override

@@ -79,6 +79,7 @@ final class Nd4jTensor implements Tensor {
             if (arr != null && !arr.wasClosed() && arr.closeable()) {
                 arr.close();
             }
+            backend.released(4L * size());
         }
     }
 

@@ -58,6 +58,17 @@ final class OpenClBackend implements Backend {
     private cl_mem indexBuffer;
     private int indexCapacity;
     private cl_mem intOut;
+    private long allocated;
+
+    /** Called by a root tensor when it releases its buffer. */
+    void released(long bytes) {
+        allocated -= bytes;
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return allocated;
+    }
     private int intOutCapacity;
 
     OpenClBackend(OpenClDevices.Device device) {
@@ -119,6 +130,7 @@ final class OpenClBackend implements Backend {
         }
         cl_mem mem = clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(1, n) * Sizeof.cl_float, null, null);
         OpenClTensor t = new OpenClTensor(this, mem, 0, rows, cols, null);
+        allocated += Math.max(1, n) * Sizeof.cl_float;
         if (n > 0) {
             fill(t, 0f);
         }

@@ -65,6 +65,7 @@ final class OpenClTensor implements Tensor {
         if (owner == null && !closed) {
             closed = true;
             CL.clReleaseMemObject(mem);
+            backend.released(Math.max(1, size()) * (long) org.jocl.Sizeof.cl_float);
         }
     }
 

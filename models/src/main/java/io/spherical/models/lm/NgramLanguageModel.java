@@ -110,6 +110,25 @@ public final class NgramLanguageModel implements AutoCloseable {
     }
 
     /**
+     * The network's step without its output layer (a zero gradient at the top): the floor that the output layer's
+     * cost is measured against in benchmarks.
+     */
+    public void trainStepWithoutOutput(int[] ctx, int m, float lr) {
+        List<Tensor> inputs = new ArrayList<>(hidden.size());
+        Tensor x = embedding.forward(ctx, m);
+        for (DenseLayer l : hidden) {
+            inputs.add(x);
+            x = l.forward(x);
+        }
+        Tensor g = gradTop.rowRange(0, m);
+        b.fill(g, 0f);
+        for (int i = hidden.size() - 1; i >= 0; i--) {
+            g = hidden.get(i).backward(inputs.get(i), g, true, updater, lr);
+        }
+        embedding.backward(ctx, m, g, lr);
+    }
+
+    /**
      * Every parameter and piece of training state as named live tensors (for checkpoints): embeddings, dense layers,
      * the output layer's state and the optimizer's state.
      */

@@ -1,0 +1,139 @@
+package io.spherical.cli;
+
+import io.spherical.api.Backend;
+import io.spherical.api.BackendDiscovery;
+import io.spherical.api.UserException;
+import io.spherical.models.bench.BenchResult;
+import io.spherical.models.bench.LayerBench;
+import io.spherical.models.bench.NetworkBench;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Speed of output layers and of whole networks, medians over repeated steps, one row per (layer, vocabulary). */
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Layer.class, BenchCommand.Network.class},
+        description = "Benchmark training steps: 'layer' times an output layer alone, 'network' the whole n-gram network.",
+        footer = {"", "Examples:",
+            "  spherical bench layer --layers factored-z,dense-z,softmax,hsm --vocab 10000,100000,793471 --dim 513 --batch 200",
+            "  spherical bench network --preset 1bw --layers factored-z,softmax,hsm,none --vocab 793471"})
+final class BenchCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Options shared by both benchmarks. */
+    abstract static class Common implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--layers", split = ",", description = "layers to time")
+        List<String> layers = new ArrayList<>(List.of("factored-z", "softmax", "hsm"));
+        @Option(names = "--vocab", split = ",", description = "vocabulary sizes D")
+        List<Integer> vocab = new ArrayList<>(List.of(10_000, 100_000, 793_471));
+        @Option(names = "--batch", description = "minibatch size m (default 200)")
+        int batch = 200;
+        @Option(names = "--backend", description = "force a backend by name")
+        String backend;
+        @Option(names = "--warmup", description = "untimed steps first (default 3)")
+        int warmup = 3;
+        @Option(names = "--iterations", description = "timed steps (default 10); the median is reported")
+        int iterations = 10;
+        @Option(names = "--format", description = "markdown (default), csv or json")
+        String format = "markdown";
+        @Option(names = "--plot", description = "also write a log-log plot of ms per minibatch against D (PNG)")
+        Path plot;
+        @Option(names = "--verbose", description = "show stack traces of errors")
+        boolean verbose;
+
+        abstract BenchResult one(Backend b, String layer, int d);
+
+        @Override
+        public Integer call() {
+            if (batch < 1 || warmup < 0 || iterations < 1) {
+                throw new UserException("--batch and --iterations must be >= 1 and --warmup >= 0.");
+            }
+            if (!List.of("markdown", "csv", "json").contains(format)) {
+                throw new UserException("--format must be markdown, csv or json, got '" + format + "'.");
+            }
+            List<BenchResult> rows = new ArrayList<>();
+            try (Backend b = BackendDiscovery.discover().create(backend)) {
+                spec.commandLine().getErr().println("backend: " + b.name() + " (" + b.device() + ")");
+                for (int d : vocab) {
+                    for (String l : layers) {
+                        BenchResult r = one(b, l, d);
+                        spec.commandLine().getErr().printf("%s D=%d: %.2f ms%n", l, d, r.msMedian());
+                        spec.commandLine().getErr().flush();
+                        rows.add(r);
+                    }
+                }
+            }
+            spec.commandLine().getOut().print(BenchResult.format(rows, format));
+            if (plot != null) {
+                plot(rows, plot);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "layer", mixinStandardHelpOptions = true,
+            description = "Time one full training step of an output layer alone (forward, dL/dH, update).",
+            footer = {"", "Example:", "  spherical bench layer --layers factored-z,softmax --vocab 10000,100000 --format csv"})
+    static final class Layer extends Common {
+        @Option(names = "--dim", description = "d, the layer's input width with the bias (default 513)")
+        int dim = 513;
+
+        @Override
+        BenchResult one(Backend b, String layer, int d) {
+            return LayerBench.run(b, layer, d, dim, batch, warmup, iterations);
+        }
+    }
+
+    @Command(name = "network", mixinStandardHelpOptions = true,
+            description = "Time one full training step of the n-gram network of a preset; 'none' has no output layer.",
+            footer = {"", "Example:", "  spherical bench network --preset 1bw --layers factored-z,none --vocab 793471"})
+    static final class Network extends Common {
+        @Option(names = "--preset", description = "1bw (default) or brown")
+        String preset = "1bw";
+
+        @Override
+        BenchResult one(Backend b, String layer, int d) {
+            return NetworkBench.run(b, preset, layer, d, batch, warmup, iterations);
+        }
+    }
+
+    static void plot(List<BenchResult> rows, Path png) {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(800).height(550).title("Training step against vocabulary size")
+                .xAxisTitle("vocabulary size D").yAxisTitle("ms per minibatch").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        Map<String, List<BenchResult>> byLayer = new LinkedHashMap<>();
+        rows.forEach(r -> byLayer.computeIfAbsent(r.layer(), k -> new ArrayList<>()).add(r));
+        byLayer.forEach((l, rs) -> chart.addSeries(l, rs.stream().mapToDouble(BenchResult::vocab).toArray(),
+                rs.stream().mapToDouble(BenchResult::msMedian).toArray()));
+        try {
+            Path parent = png.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UserException("Cannot write " + png + ": " + e.getMessage() + ". Fix: choose a writable --plot path.", e);
+        }
+    }
+}
