@@ -1,0 +1,22 @@
+package io.spherical.it;
+
+import io.spherical.api.Backend;
+import io.spherical.api.BackendDiscovery;
+import io.spherical.api.Probe;
+import org.junit.jupiter.api.Assumptions;
+
+/** The one backend on this execution's classpath, or a skip with its reason when it cannot run here. */
+final class SoleBackend {
+    private SoleBackend() {
+    }
+
+    static Backend create() {
+        BackendDiscovery d = BackendDiscovery.discover();
+        if (d.candidates().size() != 1) {
+            throw new IllegalStateException("this execution must hold exactly one backend, found " + d.names());
+        }
+        Probe p = d.candidates().get(0).probe();
+        Assumptions.assumeTrue(p.available(), () -> d.names().get(0) + " suites skipped: " + p.detail());
+        return d.create(null);
+    }
+}
