@@ -165,4 +165,34 @@ class CliTest {
         Run resumed = run(small(out, "--epochs=1", "--resume"));
         assertEquals(0, resumed.code(), resumed.err());
     }
+
+    @Test
+    void experimentRunsTheChosenConfigurationsAndSkipsFinishedOnes() throws IOException {
+        Path out = root.resolve("grid");
+        String[] args = {"experiment", "--corpus", corpus.toString(), "--out", out.toString(), "--epochs", "1",
+            "--only", "z-a1-b0,log-softmax"};
+        Run r = run(args);
+        assertEquals(0, r.code(), r.err());
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertEquals(3, csv.size(), String.join("\n", csv));
+        assertTrue(csv.get(1).startsWith("z-a1-b0,") && csv.get(2).startsWith("log-softmax,"), csv.toString());
+        assertTrue(Files.size(out.resolve("topk.png")) > 0);
+        long before = Files.getLastModifiedTime(out.resolve("z-a1-b0").resolve("checkpoint.zip")).toMillis();
+        Run again = run(args);
+        assertEquals(0, again.code(), again.err());
+        assertEquals(before, Files.getLastModifiedTime(out.resolve("z-a1-b0").resolve("checkpoint.zip")).toMillis(),
+                "a finished configuration is not trained again");
+    }
+
+    @Test
+    void benchLayerPrintsTheCsvColumnsAndAPlot() throws IOException {
+        Path png = root.resolve("bench.png");
+        Run r = run("bench", "layer", "--layers", "factored-z,softmax,hsm,dense-z", "--vocab", "300,600", "--dim", "17",
+                "--batch", "8", "--warmup", "1", "--iterations", "2", "--format", "csv", "--plot", png.toString());
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals("layer,vocab,dim,batch,ms_median,ms_min,ms_max,examples_per_s,gflops,peak_mb", lines[0]);
+        assertEquals(1 + 8, lines.length, r.out());
+        assertTrue(Files.size(png) > 0);
+    }
 }
