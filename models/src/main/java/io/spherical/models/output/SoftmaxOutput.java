@@ -14,8 +14,8 @@ import io.spherical.api.UnaryOp;
  * (one extra GEMM, no {@code D x m} buffer). When the whole row fits, one pass does it all.
  */
 public final class SoftmaxOutput implements OutputLayer {
-    /** Default budget of the score buffer: 64 M floats (256 MiB). */
-    public static final long DEFAULT_BUDGET = 64L << 20;
+    /** Default budget of the score buffer: 256 M floats (1 GiB), so that 200 x 793,471 scores fit in one pass. */
+    public static final long DEFAULT_BUDGET = 256L << 20;
 
     private final Backend b;
     private final int dIn;
