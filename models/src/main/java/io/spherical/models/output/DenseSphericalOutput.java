@@ -19,7 +19,7 @@ public final class DenseSphericalOutput implements OutputLayer {
     private final int classes;
     private final int mMax;
     private final Tensor w;
-    private final Tensor hb;
+    private final BiasedInput input;
     private final Tensor o;
     private final Tensor ones;
     private final Tensor[] vec = new Tensor[6];
@@ -52,14 +52,7 @@ public final class DenseSphericalOutput implements OutputLayer {
         this.classes = cfg.classes();
         this.mMax = cfg.maxBatch();
         w = w0;
-        hb = b.zeros(mMax, d);
-        if (d > dIn) {
-            float[] bias = new float[mMax * d];
-            for (int i = 0; i < mMax; i++) {
-                bias[i * d + dIn] = cfg.biasInput();
-            }
-            b.upload(bias, hb);
-        }
+        input = new BiasedInput(b, mMax, dIn, cfg.biasInput());
         o = b.zeros(mMax, classes);
         ones = b.zeros(1, classes);
         b.fill(ones, 1f);
@@ -119,12 +112,8 @@ public final class DenseSphericalOutput implements OutputLayer {
 
     private Tensor outputs(Tensor h, int[] targets) {
         int m = h.rows();
-        if (m < 1 || m > mMax || h.cols() != dIn) {
-            throw new IllegalArgumentException("h must be m x " + dIn + " with m <= " + mMax + ", is " + h.shape());
-        }
-        Tensor hv = hb.rowRange(0, m);
+        Tensor hv = input.load(h);
         Tensor ov = o.rowRange(0, m);
-        b.copyColumns(h, 0, hv, 0, dIn);
         b.gemm(1f, hv, false, w, true, 0f, ov);               // O = Hb W^T (m x D)
         b.reduceRows(Reduction.SUM_SQUARES, ov, vec[0].rowRange(0, m));
         b.reduceRows(Reduction.SUM, ov, vec[1].rowRange(0, m));
@@ -168,7 +157,7 @@ public final class DenseSphericalOutput implements OutputLayer {
         b.scaleRows(ov, fq2, ov);
         b.gemm(1f, fsv, false, ones, false, 1f, ov);
         b.addToElements(1f, fav, targets, ov);
-        Tensor hv = hb.rowRange(0, m);
+        Tensor hv = input.rows(m);
         if (gradOut != null) {
             Tensor gv = grad.rowRange(0, m);
             b.gemm(1f, ov, false, w, false, 0f, gv);          // dL/dH = G W
@@ -187,9 +176,7 @@ public final class DenseSphericalOutput implements OutputLayer {
 
     @Override
     public void scores(Tensor h, Tensor out) {
-        int m = h.rows();
-        Tensor hv = hb.rowRange(0, m);
-        b.copyColumns(h, 0, hv, 0, dIn);
+        Tensor hv = input.load(h);
         b.gemm(1f, hv, false, w, true, 0f, out);
     }
 
@@ -205,7 +192,8 @@ public final class DenseSphericalOutput implements OutputLayer {
 
     @Override
     public void close() {
-        for (Tensor t : new Tensor[] {w, hb, o, ones, grad}) {
+        input.close();
+        for (Tensor t : new Tensor[] {w, o, ones, grad}) {
             t.close();
         }
         for (Tensor t : vec) {

@@ -52,7 +52,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private final Tensor wbar;
 
     // per-minibatch buffers at full size; views per m are cached in Work
-    private final Tensor hb;
+    private final BiasedInput input;
     private final Tensor[] md = new Tensor[8];
     private final Tensor[] mv = new Tensor[11];
     private final Tensor[] mm = new Tensor[8];
@@ -114,7 +114,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         final int[] diag;
 
         Work(int m) {
-            hb = FactoredSphericalOutput.this.hb.rowRange(0, m);
+            hb = input.rows(m);
             hut = md[0].rowRange(0, m);
             qht = md[1].rowRange(0, m);
             vc = md[2].rowRange(0, m);
@@ -187,14 +187,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         identity(uinv);
         recomputeGram();
 
-        hb = b.zeros(mMax, d);
-        if (d > dIn) {
-            float[] bias = new float[mMax * d];
-            for (int i = 0; i < mMax; i++) {
-                bias[i * d + dIn] = cfg.biasInput();
-            }
-            b.upload(bias, hb);
-        }
+        input = new BiasedInput(b, mMax, dIn, cfg.biasInput());
         for (int i = 0; i < md.length; i++) {
             md[i] = b.zeros(mMax, d);
         }
@@ -311,10 +304,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
 
     /** Fills w.hb and computes HUt, QHt, q, s, a, ho on the device and q, s, a, ho on the host. */
     private void forward(Work w, Tensor h, int[] targets, int m) {
-        if (h.rows() != m || h.cols() != dIn) {
-            throw new IllegalArgumentException("h must be " + m + "x" + dIn + ", is " + h.shape());
-        }
-        b.copyColumns(h, 0, w.hb, 0, dIn);
+        input.load(h, w.hb);
         b.gemm(1f, w.hb, false, u, true, 0f, w.hut);        // HUt = Hb U^T, row i = (U h_i)^T
         b.gemm(1f, w.hb, false, q, true, 0f, w.qht);        // QHt = Hb Q^T
         b.rowDot(w.hb, w.qht, w.q);                          // q_i = h_i . Q h_i
@@ -714,7 +704,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         if (out.rows() != m || out.cols() != classes) {
             throw new IllegalArgumentException("scores must be " + m + "x" + classes + ", is " + out.shape());
         }
-        b.copyColumns(h, 0, w.hb, 0, dIn);
+        input.load(h, w.hb);
         b.gemm(1f, w.hb, false, u, true, 0f, w.hut);
         b.gemm(1f, w.hut, false, v, true, 0f, out);           // (U h_i)^T V^T
         b.gemm(1f, w.hb, false, omega, true, 0f, w.ho);
@@ -773,7 +763,8 @@ public final class FactoredSphericalOutput implements OutputLayer {
 
     @Override
     public void close() {
-        for (Tensor t : new Tensor[] {v, u, uinv, omega, q, wbar, hb, ones}) {
+        input.close();
+        for (Tensor t : new Tensor[] {v, u, uinv, omega, q, wbar, ones}) {
             if (t != null) {
                 t.close();
             }

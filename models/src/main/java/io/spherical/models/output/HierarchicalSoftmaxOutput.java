@@ -25,7 +25,7 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
     private final int[] classStarts;
     private final Tensor wc;         // C x d
     private final Tensor ww;         // D x d
-    private final Tensor hb;
+    private final BiasedInput input;
     private final Tensor sc;         // m x C
     private final Tensor grad;       // m x d
     private final Tensor hc;         // gathered rows of one class group
@@ -62,12 +62,7 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
         this.classStarts = java.util.Arrays.copyOf(start, nc);
         this.wc = DenseSphericalOutput.glorot(b, nc, d, seed);
         this.ww = DenseSphericalOutput.glorot(b, classes, d, seed + 1);
-        this.hb = b.zeros(mMax, d);
-        float[] bias = new float[mMax * d];
-        for (int i = 0; i < mMax; i++) {
-            bias[i * d + dIn] = 1f;
-        }
-        b.upload(bias, hb);
+        this.input = new BiasedInput(b, mMax, dIn, 1f);
         this.sc = b.zeros(mMax, nc);
         this.grad = b.zeros(mMax, d);
         this.hc = b.zeros(mMax, d);
@@ -141,13 +136,7 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
     }
 
     private Tensor load(Tensor h) {
-        int m = h.rows();
-        if (m < 1 || m > mMax || h.cols() != dIn) {
-            throw new IllegalArgumentException("h must be m x " + dIn + " with m <= " + mMax + ", is " + h.shape());
-        }
-        Tensor hv = hb.rowRange(0, m);
-        b.copyColumns(h, 0, hv, 0, dIn);
-        return hv;
+        return input.load(h);
     }
 
     private Tensor flat(Tensor t, int rows, int cols) {
@@ -272,7 +261,8 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
 
     @Override
     public void close() {
-        for (Tensor t : new Tensor[] {wc, ww, hb, sc, grad, hc, sw, dh, vec, vecGroup, onesRow}) {
+        input.close();
+        for (Tensor t : new Tensor[] {wc, ww, sc, grad, hc, sw, dh, vec, vecGroup, onesRow}) {
             t.close();
         }
     }

@@ -24,7 +24,7 @@ public final class SoftmaxOutput implements OutputLayer {
     private final int mMax;
     private final int block;
     private final Tensor w;
-    private final Tensor hb;
+    private final BiasedInput input;
     private final Tensor s;
     private final Tensor ones;
     private final Tensor grad;
@@ -50,12 +50,7 @@ public final class SoftmaxOutput implements OutputLayer {
         this.mMax = maxBatch;
         this.block = (int) Math.max(1, Math.min(classes, budgetFloats / maxBatch));
         this.w = DenseSphericalOutput.glorot(b, classes, d, seed);
-        this.hb = b.zeros(mMax, d);
-        float[] bias = new float[mMax * d];
-        for (int i = 0; i < mMax; i++) {
-            bias[i * d + dIn] = 1f;
-        }
-        b.upload(bias, hb);
+        this.input = new BiasedInput(b, mMax, dIn, 1f);
         this.s = b.zeros(mMax, block);
         this.ones = b.zeros(1, block);
         b.fill(ones, 1f);
@@ -95,13 +90,7 @@ public final class SoftmaxOutput implements OutputLayer {
     }
 
     private Tensor load(Tensor h) {
-        int m = h.rows();
-        if (m < 1 || m > mMax || h.cols() != dIn) {
-            throw new IllegalArgumentException("h must be m x " + dIn + " with m <= " + mMax + ", is " + h.shape());
-        }
-        Tensor hv = hb.rowRange(0, m);
-        b.copyColumns(h, 0, hv, 0, dIn);
-        return hv;
+        return input.load(h);
     }
 
     /** First pass: lse[i] and the target's score target[i], block by block (online log-sum-exp on the host). */
@@ -211,7 +200,8 @@ public final class SoftmaxOutput implements OutputLayer {
 
     @Override
     public void close() {
-        for (Tensor t : new Tensor[] {w, hb, s, ones, grad, vec, vec2}) {
+        input.close();
+        for (Tensor t : new Tensor[] {w, s, ones, grad, vec, vec2}) {
             t.close();
         }
     }
