@@ -1,6 +1,10 @@
 package io.spherical.benchmarks;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -11,9 +15,9 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * The peer: the same dense log-softmax output-layer step (logits = H W^T, log-softmax, dL/dH = G W,
- * W -= lr G^T H with G = (softmax - onehot) / m) in PyTorch through DJL on the CPU, offline, printed with the same
- * columns as {@code spherical bench layer}. Arguments: {@code [vocab,vocab,...] [dim] [batch] [iterations]}.
+ * The peer: the same dense log-softmax output-layer step (logits = H W^T, mean cross-entropy, dL/dH and dL/dW by
+ * PyTorch's autograd, then W -= lr dL/dW) in PyTorch through DJL on the CPU, offline, printed with the same columns
+ * as {@code spherical bench layer}. Arguments: {@code [vocab,vocab,...] [dim] [batch] [iterations]}.
  */
 public final class PyTorchSoftmaxPeer {
     private PyTorchSoftmaxPeer() {
@@ -42,6 +46,9 @@ public final class PyTorchSoftmaxPeer {
         double lim = Math.sqrt(6.0 / (vocab + dim));
         NDArray w = mgr.randomUniform((float) -lim, (float) lim, new Shape(vocab, dim));
         NDArray h = mgr.randomNormal(new Shape(batch, dim));
+        w.setRequiresGradient(true);
+        h.setRequiresGradient(true); // dL/dH is part of the step, as in ours
+        SoftmaxCrossEntropyLoss softmaxCe = new SoftmaxCrossEntropyLoss("ce", 1, -1, true, true);
         float lr = 1e-3f;
         double[] ms = new double[iterations];
         for (int it = -2; it < iterations; it++) {
@@ -50,17 +57,16 @@ public final class PyTorchSoftmaxPeer {
                 t[i] = r.nextInt(vocab);
             }
             long t0 = System.nanoTime();
-            try (NDManager step = mgr.newSubManager()) {
+            try (NDManager step = mgr.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                // what a PyTorch user writes: autograd through log-softmax and the picked target (fused kernels)
                 NDArray targets = step.create(t);
                 NDArray logits = h.matMul(w.transpose());
-                NDArray logp = logits.logSoftmax(1);
-                NDArray onehot = targets.oneHot(vocab);
-                float loss = -logp.mul(onehot).sum().getFloat() / batch;
-                NDArray g = logp.exp().sub(onehot).div(batch);
-                NDArray gradH = g.matMul(w);
-                w.subi(g.transpose().matMul(h).mul(lr));
-                gradH.getFloat(0, 0);
-                if (!Float.isFinite(loss)) {
+                NDArray loss = softmaxCe.evaluate(new NDList(targets), new NDList(logits));
+                gc.backward(loss);
+                w.stopGradient().subi(w.getGradient().mul(lr)); // in place on the detached storage
+                float l = loss.getFloat();
+                h.getGradient().getFloat(0, 0);
+                if (!Float.isFinite(l)) {
                     throw new IllegalStateException("peer diverged");
                 }
             }

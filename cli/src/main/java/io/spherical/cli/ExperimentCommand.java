@@ -109,6 +109,7 @@ final class ExperimentCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         Map<String, Metrics> results = new LinkedHashMap<>();
         Map<String, Double> minutes = new LinkedHashMap<>();
+        Map<String, String> diverged = new LinkedHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
         Signals.onInterrupt(stop);
         try (Backend b = BackendDiscovery.discover().create(backend)) {
@@ -123,18 +124,33 @@ final class ExperimentCommand implements Callable<Integer> {
                     ModelConfig mc = ModelConfig.brownDefault().withOutput(g.output()).withLoss(g.loss(), g.params());
                     boolean resume = Files.exists(dir.resolve(Trainer.CHECKPOINT));
                     long t0 = System.nanoTime();
-                    Trainer.Result r = trainer.train(c, mc, tc.withLearningRate(g.lr()), dir, resume, epochs, progress, stop);
-                    if (r.interrupted()) {
-                        spec.commandLine().getOut().println("Interrupted; run the same command again to continue.");
-                        return Main.INTERRUPTED;
+                    ObjectNode node;
+                    try {
+                        Trainer.Result r = trainer.train(c, mc, tc.withLearningRate(g.lr()), dir, resume, epochs, progress,
+                                stop);
+                        if (r.interrupted()) {
+                            spec.commandLine().getOut().println("Interrupted; run the same command again to continue.");
+                            return Main.INTERRUPTED;
+                        }
+                        node = json.valueToTree(trainer.evaluate(dir, c, Split.TEST, maxEval, progress));
+                    } catch (UserException e) {
+                        if (!e.getMessage().startsWith("Training diverged")) {
+                            throw e;
+                        }
+                        // a configuration that diverges is a result too: recorded, and the grid goes on
+                        progress.status(g.name() + ": " + e.getMessage());
+                        node = json.createObjectNode();
+                        node.put("diverged", e.getMessage());
                     }
-                    Metrics m = trainer.evaluate(dir, c, Split.TEST, maxEval, progress);
-                    ObjectNode node = json.valueToTree(m);
                     node.put("trainMinutes", (System.nanoTime() - t0) / 6e10);
                     Trainer.writeAtomically(test, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
                 }
                 ObjectNode node = (ObjectNode) json.readTree(test.toFile());
                 minutes.put(g.name(), node.path("trainMinutes").asDouble());
+                if (node.has("diverged")) {
+                    diverged.put(g.name(), node.get("diverged").asText());
+                    continue;
+                }
                 node.remove("trainMinutes");
                 results.put(g.name(), json.treeToValue(node, Metrics.class));
             }
@@ -147,6 +163,8 @@ final class ExperimentCommand implements Callable<Integer> {
                     e.get(1), e.get(5), e.get(10), e.get(20), e.get(50), e.get(100), m.mrr(),
                     Double.isNaN(m.perplexity()) ? "" : String.format(Locale.ROOT, "%.1f", m.perplexity()), minutes.get(name)));
         });
+        diverged.forEach((name, why) -> csv.append(String.format(Locale.ROOT, "%s,diverged,,,,,,,,,%.1f%n", name,
+                minutes.get(name))));
         Trainer.writeAtomically(out.resolve("results.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
         plot(results, out.resolve("topk.png"));
         spec.commandLine().getOut().print(csv);

@@ -79,6 +79,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private int corrections;
     private int rescales;
     private int hostSolves;
+    private int repairs;
     private Tensor ones;
 
     /** Views of the buffers for one minibatch size. */
@@ -319,6 +320,23 @@ public final class FactoredSphericalOutput implements OutputLayer {
         b.download(w.ho, hho);
     }
 
+    /** Whether q_i >= s_i^2 / D (Cauchy-Schwarz) holds for every example, up to float32 rounding. */
+    private boolean consistent(int m) {
+        for (int i = 0; i < m; i++) {
+            double q = hq[i];
+            double s = hs[i];
+            if (!(q >= 0) || q * classes < s * s * (1 - 1e-3) - 1e-30) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Exact recomputations forced by an inconsistent state (q &lt; s^2 / D); 0 in a healthy run. */
+    public int repairs() {
+        return repairs;
+    }
+
     /** Loss and partials of the MEAN loss on the host; returns the mean loss. */
     private double partials(int m) {
         double total = 0;
@@ -373,6 +391,16 @@ public final class FactoredSphericalOutput implements OutputLayer {
         int m = h.rows();
         Work w = work(m);
         forward(w, h, targets, m);
+        if (!consistent(m)) {
+            // the kept Q has drifted so far that q_i < s_i^2 / D (impossible for a real W): recompute it exactly
+            repairs++;
+            unfactorise();
+            forward(w, h, targets, m);
+            if (!consistent(m)) {
+                throw new DivergenceException("the factored state is inconsistent even after an exact recomputation "
+                        + "(q < s^2 / D)");
+            }
+        }
         double mean = partials(m);
         put(fq, 1, w.fq, m);
         put(fq, 2, w.fq2, m);

@@ -119,6 +119,36 @@ public abstract class FactoredLayerContract {
                 "errors " + res.w() + " " + res.q() + " " + res.wbar() + " " + res.grad());
     }
 
+    @Test
+    void aCorruptedGramMatrixIsDetectedAndRecomputedExactly() {
+        int classes = 300;
+        int dIn = 7;
+        int m = 6;
+        Random r = new Random(99);
+        FactoredConfig cfg = FactoredConfig.of(classes, dIn, m).withPeriods(0, 0, 0);
+        float[] w0 = weights(r, classes, cfg.width(), 0.5);
+        SphericalLoss loss = new ZLoss();
+        DenseReference64 ref = new DenseReference64(w0, classes, dIn, cfg.biasInput(), loss);
+        double[] lossOut = new double[1];
+        try (FactoredSphericalOutput f = new FactoredSphericalOutput(backend, cfg, loss, w0);
+             Tensor ht = backend.zeros(m, dIn)) {
+            for (int s = 0; s < 5; s++) {
+                float[] h = Dense64.randomFloats(r, m * dIn, 1.0);
+                int[] t = targets(r, m, classes);
+                backend.upload(h, ht);
+                if (s == 3) {
+                    backend.fill(f.state().get("Q"), 0f); // q_i = 0 < s_i^2 / D: impossible for a real W
+                }
+                f.step(ht, t, 0.05f, null);
+                ref.step(h, m, t, 0.05f, lossOut);
+            }
+            assertTrue(f.repairs() == 1, "one exact recomputation expected, got " + f.repairs());
+            double qe = Dense64.of(f.gram(), cfg.width(), cfg.width()).relativeError(ref.gram());
+            double we = Dense64.of(f.weights(), classes, cfg.width()).relativeError(ref.w);
+            assertTrue(qe < STATE_TOL && we < STATE_TOL, "after the repair: Q " + qe + ", W " + we);
+        }
+    }
+
     static double relErr(double[] exp, double[] got) {
         double num = 0;
         double den = 0;
