@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -226,9 +225,5 @@ final class TrainCommand implements Callable<Integer> {
         } catch (Exception ignored) {
             // a convenience only
         }
-    }
-
-    static String join(int[] xs) {
-        return Arrays.toString(xs);
     }
 }
