@@ -51,4 +51,43 @@ public final class Shapes {
             }
         }
     }
+
+    /** Checks the column blocks of {@link Backend#copyColumns}. */
+    public static void columns(Tensor src, int srcCol, Tensor dst, int dstCol, int count) {
+        if (src.rows() != dst.rows() || count < 0 || srcCol < 0 || dstCol < 0
+                || srcCol + count > src.cols() || dstCol + count > dst.cols()) {
+            throw new IllegalArgumentException("copyColumns: " + count + " columns from " + srcCol + " of " + src.shape()
+                    + " to " + dstCol + " of " + dst.shape());
+        }
+    }
+
+    /** Checks the segment starts of {@link Backend#segmentedLogSoftmax}: from 0, increasing, inside the row. */
+    public static void segments(int[] starts, int cols) {
+        if (starts.length == 0 || starts[0] != 0) {
+            throw new IllegalArgumentException("segments must start at column 0");
+        }
+        for (int g = 1; g < starts.length; g++) {
+            if (starts[g] <= starts[g - 1] || starts[g] >= cols) {
+                throw new IllegalArgumentException("segment starts must increase inside the row: " + starts[g]);
+            }
+        }
+    }
+
+    /** Checks the arguments of {@link Backend#topKRows}. */
+    public static void topK(Tensor x, int k, int[] out) {
+        if (k < 0 || k > x.cols()) {
+            throw new IllegalArgumentException("topKRows: k=" + k + " with " + x.cols() + " columns");
+        }
+        if (out.length < (long) k * x.rows()) {
+            throw new IllegalArgumentException("topKRows: output holds " + out.length + ", needs " + (long) k * x.rows());
+        }
+    }
+
+    /** Checks the arguments of {@link Backend#targetRanks}. */
+    public static void ranks(Tensor x, int[] targets, int[] ranks) {
+        indices(targets, x.rows(), x.cols(), "targetRanks");
+        if (ranks.length < x.rows()) {
+            throw new IllegalArgumentException("targetRanks: output holds " + ranks.length + ", needs " + x.rows());
+        }
+    }
 }

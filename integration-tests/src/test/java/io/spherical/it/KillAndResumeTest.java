@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A training process killed with SIGKILL at five different moments, then resumed with {@code --resume} each time,
+ * A training process killed with SIGKILL at five different moments (each after it has written a few more
+ * checkpoints, plus a small varied delay), then resumed with {@code --resume} each time,
  * ends with parameters equal (bit for bit) to an uninterrupted run with the same seed.
  */
 class KillAndResumeTest {
@@ -64,19 +65,33 @@ class KillAndResumeTest {
 
         Path run = tmp.resolve("killed");
         Path ckpt = run.resolve("checkpoint.zip");
-        long[] delaysMs = {2500, 3300, 2900, 4100, 3700};
+        // kill after the run has written a few more checkpoints (not after a fixed time: a fast machine would
+        // finish first), at varied offsets so that kills land mid-step and mid-write
+        long[] extraDelayMs = {0, 37, 113, 5, 71};
         int kills = 0;
-        for (long delay : delaysMs) {
+        for (long extra : extraDelayMs) {
             boolean resume = Files.exists(ckpt);
             Process p = start(command(corpus, run, resume), tmp.resolve("kill" + kills + ".log"));
-            if (p.waitFor(delay, TimeUnit.MILLISECONDS)) {
+            long seen = Files.exists(ckpt) ? Files.getLastModifiedTime(ckpt).toMillis() : -1;
+            int writes = 0;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (writes < 4 && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+                long now = Files.exists(ckpt) ? Files.getLastModifiedTime(ckpt).toMillis() : -1;
+                if (now != seen) {
+                    seen = now;
+                    writes++;
+                }
+            }
+            if (!p.isAlive()) {
                 break; // finished before the kill: nothing left to interrupt
             }
+            Thread.sleep(extra);
             p.destroyForcibly(); // SIGKILL
             p.waitFor();
             kills++;
         }
-        assertTrue(kills >= 3, "the run must have been killed several times, was " + kills);
+        assertEquals(5, kills, "the run must have been killed five times");
         Process last = start(command(corpus, run, Files.exists(ckpt)), tmp.resolve("last.log"));
         assertTrue(last.waitFor(5, TimeUnit.MINUTES));
         assertEquals(0, last.exitValue(), Files.readString(tmp.resolve("last.log")));

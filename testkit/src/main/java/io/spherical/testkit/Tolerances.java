@@ -51,12 +51,4 @@ public final class Tolerances {
         assertClose(what, expected, actual, null, rtol, atol);
     }
 
-    /** Asserts a relative Frobenius error bound and returns the error (so tests can report it). */
-    public static double assertRelative(String what, Dense64 expected, Dense64 actual, double bound) {
-        double err = actual.relativeError(expected);
-        if (!(err <= bound)) {
-            fail(what + ": relative Frobenius error " + err + " exceeds " + bound);
-        }
-        return err;
-    }
 }

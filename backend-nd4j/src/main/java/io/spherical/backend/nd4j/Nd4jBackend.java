@@ -407,11 +407,7 @@ final class Nd4jBackend implements Backend {
     public void copyColumns(Tensor src, int srcCol, Tensor dst, int dstCol, int count) {
         Nd4jTensor ts = t(src);
         Nd4jTensor td = t(dst);
-        if (ts.rows() != td.rows() || count < 0 || srcCol < 0 || dstCol < 0
-                || srcCol + count > ts.cols() || dstCol + count > td.cols()) {
-            throw new IllegalArgumentException("copyColumns: " + count + " columns from " + srcCol + " of " + ts.shape()
-                    + " to " + dstCol + " of " + td.shape());
-        }
+        Shapes.columns(ts, srcCol, td, dstCol, count);
         for (int i = 0; i < ts.rows(); i++) {
             td.buf.put(td.offset + i * td.cols() + dstCol, ts.buf, ts.offset + i * ts.cols() + srcCol, count);
         }
@@ -435,7 +431,7 @@ final class Nd4jBackend implements Backend {
         Nd4jTensor tf = t(offsets);
         Shapes.same(tx, to, "segmentedLogSoftmax");
         Shapes.require(tf, tx.rows(), starts.length, "segmentedLogSoftmax offsets");
-        checkSegments(starts, tx.cols());
+        Shapes.segments(starts, tx.cols());
         int c = tx.cols();
         int ns = starts.length;
         rowLoop(tx.rows(), c, i -> {
@@ -463,26 +459,10 @@ final class Nd4jBackend implements Backend {
         });
     }
 
-    static void checkSegments(int[] starts, int cols) {
-        if (starts.length == 0 || starts[0] != 0) {
-            throw new IllegalArgumentException("segments must start at column 0");
-        }
-        for (int g = 1; g < starts.length; g++) {
-            if (starts[g] <= starts[g - 1] || starts[g] >= cols) {
-                throw new IllegalArgumentException("segment starts must increase inside the row: " + starts[g]);
-            }
-        }
-    }
-
     @Override
     public void topKRows(Tensor x, int k, int[] out) {
         Nd4jTensor tx = t(x);
-        if (k < 0 || k > tx.cols()) {
-            throw new IllegalArgumentException("topKRows: k=" + k + " with " + tx.cols() + " columns");
-        }
-        if (out.length < (long) k * tx.rows()) {
-            throw new IllegalArgumentException("topKRows: output holds " + out.length + ", needs " + (long) k * tx.rows());
-        }
+        Shapes.topK(tx, k, out);
         int c = tx.cols();
         rowLoop(tx.rows(), c, i -> TopK.row(tx.buf, tx.offset + i * c, c, k, out, i * k));
     }
@@ -490,10 +470,7 @@ final class Nd4jBackend implements Backend {
     @Override
     public void targetRanks(Tensor x, int[] targets, int[] ranks) {
         Nd4jTensor tx = t(x);
-        Shapes.indices(targets, tx.rows(), tx.cols(), "targetRanks");
-        if (ranks.length < tx.rows()) {
-            throw new IllegalArgumentException("targetRanks: output holds " + ranks.length + ", needs " + tx.rows());
-        }
+        Shapes.ranks(tx, targets, ranks);
         int c = tx.cols();
         rowLoop(tx.rows(), c, i -> {
             int o = tx.offset + i * c;

@@ -428,11 +428,7 @@ final class OpenClBackend implements Backend {
     public void copyColumns(Tensor src, int srcCol, Tensor dst, int dstCol, int count) {
         OpenClTensor ts = t(src);
         OpenClTensor td = t(dst);
-        if (ts.rows() != td.rows() || count < 0 || srcCol < 0 || dstCol < 0
-                || srcCol + count > ts.cols() || dstCol + count > td.cols()) {
-            throw new IllegalArgumentException("copyColumns: " + count + " columns from " + srcCol + " of " + ts.shape()
-                    + " to " + dstCol + " of " + td.shape());
-        }
+        Shapes.columns(ts, srcCol, td, dstCol, count);
         launch("copy_columns", (long) ts.rows() * count, ts.mem, ts.offset, ts.cols(), srcCol, td.mem, td.offset,
                 td.cols(), dstCol, ts.rows(), count);
     }
@@ -452,14 +448,7 @@ final class OpenClBackend implements Backend {
         OpenClTensor tf = t(offsets);
         Shapes.same(tx, to, "segmentedLogSoftmax");
         Shapes.require(tf, tx.rows(), starts.length, "segmentedLogSoftmax offsets");
-        if (starts.length == 0 || starts[0] != 0) {
-            throw new IllegalArgumentException("segments must start at column 0");
-        }
-        for (int g = 1; g < starts.length; g++) {
-            if (starts[g] <= starts[g - 1] || starts[g] >= tx.cols()) {
-                throw new IllegalArgumentException("segment starts must increase inside the row: " + starts[g]);
-            }
-        }
+        Shapes.segments(starts, tx.cols());
         cl_mem ix = indices(starts, starts.length);
         launch("segmented_log_softmax", (long) tx.rows() * starts.length, tx.mem, tx.offset, to.mem, to.offset,
                 tf.mem, tf.offset, ix, starts.length, tx.rows(), tx.cols());
@@ -468,13 +457,8 @@ final class OpenClBackend implements Backend {
     @Override
     public void topKRows(Tensor x, int k, int[] out) {
         OpenClTensor tx = t(x);
-        if (k < 0 || k > tx.cols()) {
-            throw new IllegalArgumentException("topKRows: k=" + k + " with " + tx.cols() + " columns");
-        }
+        Shapes.topK(tx, k, out);
         int n = k * tx.rows();
-        if (out.length < n) {
-            throw new IllegalArgumentException("topKRows: output holds " + out.length + ", needs " + n);
-        }
         if (n == 0) {
             return;
         }
@@ -486,10 +470,7 @@ final class OpenClBackend implements Backend {
     @Override
     public void targetRanks(Tensor x, int[] targets, int[] ranks) {
         OpenClTensor tx = t(x);
-        Shapes.indices(targets, tx.rows(), tx.cols(), "targetRanks");
-        if (ranks.length < tx.rows()) {
-            throw new IllegalArgumentException("targetRanks: output holds " + ranks.length + ", needs " + tx.rows());
-        }
+        Shapes.ranks(tx, targets, ranks);
         if (tx.rows() == 0) {
             return;
         }

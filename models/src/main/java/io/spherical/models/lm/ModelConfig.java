@@ -84,9 +84,4 @@ public record ModelConfig(int context, int embedding, List<Integer> hidden, Stri
                 stabilisePeriod, unfactorPeriod, seed);
     }
 
-    /** A copy with another seed. */
-    public ModelConfig withSeed(long s) {
-        return new ModelConfig(context, embedding, hidden, activation, output, loss, lossParams, biasInput,
-                stabilisePeriod, unfactorPeriod, s);
-    }
 }

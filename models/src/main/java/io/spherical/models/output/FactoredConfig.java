@@ -44,16 +44,6 @@ public record FactoredConfig(int classes, int inputDim, int maxBatch, float bias
         return new FactoredConfig(classes, inputDim, maxBatch, biasInput, stabilise, unfactor, driftCheck, seed);
     }
 
-    /** A copy with another bias input. */
-    public FactoredConfig withBiasInput(float bias) {
-        return new FactoredConfig(classes, inputDim, maxBatch, bias, stabilisePeriod, unfactorPeriod, driftCheckPeriod, seed);
-    }
-
-    /** A copy with another seed. */
-    public FactoredConfig withSeed(long s) {
-        return new FactoredConfig(classes, inputDim, maxBatch, biasInput, stabilisePeriod, unfactorPeriod, driftCheckPeriod, s);
-    }
-
     /** d: the width of H with the bias column. */
     public int width() {
         return biasInput == 0f ? inputDim : inputDim + 1;

@@ -73,6 +73,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private final double[] fa;
     private final float[] upload;
     private final double[] partials = new double[3];
+    private float[] nsHost;
 
     private long steps;
     private double lastDrift = Double.NaN;
@@ -211,6 +212,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         fs = new double[mMax];
         fa = new double[mMax];
         upload = new float[Math.max(mMax, d)];
+        nsHost = new float[mMax];
     }
 
     private void identity(Tensor t) {
@@ -526,7 +528,10 @@ public final class FactoredSphericalOutput implements OutputLayer {
             b.addToElements(2f, ones, diag, x);
         }
         double prev = Double.POSITIVE_INFINITY;
-        float[] host = new float[n];
+        if (nsHost.length < n) {
+            nsHost = new float[n]; // d x d refresh in stabilise(); the per-step m x m case fits from the start
+        }
+        float[] host = nsHost;
         for (int it = 0; it < NS_MAX_ITERATIONS; it++) {
             b.gemm(-1f, a, false, x, false, 0f, e);            // e = -a x
             b.fill(ones, 1f);

@@ -76,9 +76,4 @@ public record TrainingConfig(int epochs, int batch, double learningRate, String 
                 maxTrainExamples, maxEvalExamples, checkpointEvery);
     }
 
-    /** A copy with another checkpoint period. */
-    public TrainingConfig withCheckpointEvery(long steps) {
-        return new TrainingConfig(epochs, batch, learningRate, schedule, optimizer, optimizerParams, patience, minCount,
-                maxTrainExamples, maxEvalExamples, steps);
-    }
 }
