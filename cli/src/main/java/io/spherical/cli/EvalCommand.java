@@ -55,7 +55,7 @@ final class EvalCommand implements Callable<Integer> {
                     + "'spherical train'.");
         }
         String spec0 = corpus != null ? corpus : recordedCorpus();
-        Progress progress = new Progress(spec.commandLine().getErr());
+        Progress progress = new Progress(spec.commandLine().getOut());
         Corpus c = Corpora.open(spec0, cache != null ? cache : Corpora.defaultCache(), progress::status);
         try (Backend b = BackendDiscovery.discover().create(backend)) {
             Metrics m = new Trainer(b, LossRegistry.discover(), OptimizerRegistry.discover())
@@ -77,21 +77,10 @@ final class EvalCommand implements Callable<Integer> {
     private String recordedCorpus() {
         try {
             var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("run.json").toFile());
-            String d = node.path("corpus").asText("");
-            if (d.startsWith("brown")) {
-                return "brown";
-            }
-            int open = d.indexOf('(');
-            int close = d.lastIndexOf(')');
-            if (d.startsWith("One Billion Word") && open > 0) {
-                return "1bw:" + d.substring(open + 1, d.indexOf(',', open));
-            }
-            if (open > 0 && close > open) {
-                return d.substring(open + 1, close);
-            }
+            return ResumeCheck.corpusSpec(node.path("corpus").asText(""), run);
         } catch (java.io.IOException e) {
-            // fall through
+            throw new UserException("Cannot tell which corpus " + run + " was trained on (" + e.getMessage()
+                    + "). Fix: pass --corpus.");
         }
-        throw new UserException("Cannot tell which corpus " + run + " was trained on. Fix: pass --corpus.");
     }
 }

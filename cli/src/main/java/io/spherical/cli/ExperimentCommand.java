@@ -126,7 +126,8 @@ final class ExperimentCommand implements Callable<Integer> {
                     long t0 = System.nanoTime();
                     ObjectNode node;
                     try {
-                        Trainer.Result r = trainer.train(c, mc, tc.withLearningRate(g.lr()), dir, resume, epochs, progress,
+                        Trainer.Result r = trainer.train(c, mc, tc.withLearningRate(g.lr()), dir, resume,
+                                saved -> epochs > 0 ? saved.withEpochs(epochs) : saved, progress,
                                 stop);
                         if (r.interrupted()) {
                             spec.commandLine().getOut().println("Interrupted; run the same command again to continue.");

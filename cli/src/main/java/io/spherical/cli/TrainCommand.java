@@ -46,9 +46,9 @@ final class TrainCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--corpus", description = "brown (default), a directory of train/valid/test text, or 1bw:DIR")
-    String corpus = "brown";
+    String corpus;
     @Option(names = "--preset", description = "brown (default) or 1bw (the Z-loss authors' One Billion Word model)")
-    String preset = "brown";
+    String preset;
     @Option(names = "--output", description = "factored (default), dense, softmax or hsm")
     String output;
     @Option(names = "--loss", description = "spherical loss for factored/dense outputs (default z-loss); see 'spherical losses'")
@@ -97,7 +97,10 @@ final class TrainCommand implements Callable<Integer> {
     String backend;
     @Option(names = "--out", description = "run directory (default runs/train-<time>)")
     Path out;
-    @Option(names = "--resume", description = "continue the run in --out from its checkpoint")
+    @Option(names = "--resume", description = {"continue the run in --out from its checkpoint. May change: --epochs (the",
+        "new total), --lr, --schedule, --patience, --max-train, --max-eval, --checkpoint-every, --backend. Options",
+        "that define the model or its data (--output, --loss and its parameters, sizes, --batch, --seed, --corpus,",
+        "--min-count, --optimizer) must match the checkpoint or be left out."})
     boolean resume;
     @Option(names = "--cache", description = "where downloaded corpora are kept (default $SPHERICAL_CACHE or ~/.cache/spherical)")
     Path cache;
@@ -118,8 +121,15 @@ final class TrainCommand implements Callable<Integer> {
             io.spherical.models.loss.LossRegistry.discover().create(mc.loss(), mc.lossParams());
         }
         io.spherical.models.optim.OptimizerRegistry.discover().create(tc.optimizer(), tc.optimizerParams());
-        Progress progress = new Progress(spec.commandLine().getErr());
-        Corpus c = Corpora.open(corpus, cache != null ? cache : Corpora.defaultCache(), progress::status);
+        Progress progress = new Progress(w);
+        String corpusSpec = corpus;
+        if (resume) {
+            ResumeCheck check = ResumeCheck.of(runDir);
+            check.refuseConflicts(this);
+            corpusSpec = corpus != null ? corpus : check.recordedCorpus();
+        }
+        Corpus c = Corpora.open(corpusSpec != null ? corpusSpec : "brown", cache != null ? cache : Corpora.defaultCache(),
+                progress::status);
         Injector injector = Guice.createInjector(new SphericalModule(backend, mc, tc));
         AtomicBoolean stop = new AtomicBoolean();
         Signals.onInterrupt(stop);
@@ -130,7 +140,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " (" + tc.schedule() + "), batch " + tc.batch() + ", " + tc.epochs() + " epochs");
             w.flush();
             Trainer trainer = injector.getInstance(Trainer.class);
-            Trainer.Result r = trainer.train(c, mc, tc, runDir, resume, epochs != null ? epochs : 0, progress, stop);
+            Trainer.Result r = trainer.train(c, mc, tc, runDir, resume, this::resumeChanges, progress, stop);
             progress.close();
             Plots.learningCurve(r.history(), runDir.resolve("learning-curve.png"));
             printTable(w, r.history());
@@ -148,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private ModelConfig modelConfig() {
-        ModelConfig base = switch (preset) {
+        ModelConfig base = switch (preset == null ? "brown" : preset) {
             case "brown" -> ModelConfig.brownDefault();
             case "1bw" -> ModelConfig.oneBillionWord();
             default -> throw new UserException("--preset must be brown or 1bw, got '" + preset + "'.");
@@ -185,7 +195,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private TrainingConfig trainingConfig() {
-        TrainingConfig base = preset.equals("1bw")
+        TrainingConfig base = "1bw".equals(preset)
                 ? new TrainingConfig(1, 200, 0.01, "constant", "sgd", Map.of(), 0, 1, 0, 100_000, 10_000)
                 : TrainingConfig.brownDefault();
         return new TrainingConfig(epochs != null ? epochs : base.epochs(), batch != null ? batch : base.batch(),
@@ -194,6 +204,31 @@ final class TrainCommand implements Callable<Integer> {
                 patience != null ? patience : base.patience(), minCount != null ? minCount : base.minCount(),
                 maxTrain != null ? maxTrain : base.maxTrainExamples(), maxEval != null ? maxEval : base.maxEvalExamples(),
                 checkpointEvery != null ? checkpointEvery : base.checkpointEvery()).validate();
+    }
+
+    /**
+     * What may change when a run is resumed: epochs (the new total), learning rate, schedule, patience, example
+     * limits and the checkpoint interval; everything else must match the checkpoint (see {@link ResumeCheck}).
+     */
+    private TrainingConfig resumeChanges(TrainingConfig saved) {
+        TrainingConfig t = saved;
+        if (epochs != null) {
+            t = t.withEpochs(epochs);
+        }
+        if (lr != null) {
+            t = t.withLearningRate(lr);
+        }
+        if (schedule != null || patience != null) {
+            t = t.withSchedule(schedule != null ? schedule : t.schedule(), patience != null ? patience : t.patience());
+        }
+        if (maxTrain != null || maxEval != null) {
+            t = t.withLimits(maxTrain != null ? maxTrain : t.maxTrainExamples(),
+                    maxEval != null ? maxEval : t.maxEvalExamples());
+        }
+        if (checkpointEvery != null) {
+            t = t.withCheckpointEvery(checkpointEvery);
+        }
+        return t;
     }
 
     static String describe(ModelConfig mc) {

@@ -43,6 +43,7 @@ class BadInputTest {
         String e = err.toString().strip();
         String last = e.substring(e.lastIndexOf('\n') + 1);
         assertEquals(2, code, e);
+        assertEquals(1, e.split("\n").length, "exactly one line on stderr, got:\n" + e);
         assertTrue(last.startsWith("spherical: ") && last.contains(expected), "expected '" + expected + "' in: " + last);
         assertTrue(!e.contains("Exception") && !e.contains("\tat "), "no stack trace: " + e);
         assertTrue(last.contains("Fix:") || last.contains("see 'spherical"), "the line names the fix: " + last);
@@ -181,5 +182,48 @@ class BadInputTest {
         int code = Main.execute(new String[] {"eval", "--run", out.toString(), "--corpus", corpus.toString(), "--split",
             "valid"}, new PrintWriter(o), new PrintWriter(new StringWriter()));
         assertEquals(0, code, "the last good checkpoint is intact and usable");
+    }
+
+    @Test
+    void aLayerTooLargeToIndexIsRefusedBeforeAllocating() throws IOException {
+        Path corpus = corpusWithTrain("sizes1", "a b c d\n".repeat(50).getBytes(StandardCharsets.UTF_8));
+        String line = fails("single array", "train", "--corpus", corpus.toString(), "--out",
+                root.resolve("o-hidden").toString(), "--hidden", "100000000", "--min-count", "1");
+        assertTrue(line.contains("2^31") && line.contains("--hidden"), line);
+    }
+
+    @Test
+    void aConfigurationLargerThanMemoryIsRefusedWithTheEstimate() throws IOException {
+        Path corpus = corpusWithTrain("sizes2", "a b c d\n".repeat(50).getBytes(StandardCharsets.UTF_8));
+        String line = fails("of memory", "train", "--corpus", corpus.toString(), "--out",
+                root.resolve("o-memory").toString(), "--hidden", "45000,45000,45000", "--min-count", "1");
+        assertTrue(line.matches(".*needs about [0-9.]+ GiB .* but [0-9.]+ [GM]iB is available.*"), line);
+    }
+
+    @Test
+    void aSizeThatOverflowsAnIntegerIsAUserError() throws IOException {
+        Path corpus = corpusWithTrain("sizes3", "a b c d\n".repeat(50).getBytes(StandardCharsets.UTF_8));
+        fails("--embedding", "train", "--corpus", corpus.toString(), "--out", root.resolve("o-overflow").toString(),
+                "--embedding", "3000000000");
+        fails("single array", "train", "--corpus", corpus.toString(), "--out", root.resolve("o-overflow2").toString(),
+                "--context", "100000", "--embedding", "100000", "--min-count", "1");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "--output softmax|--output=softmax|--output softmax (checkpoint: factored)",
+        "--loss squared-error|--loss=squared-error|--loss squared-error (checkpoint: z-loss)",
+        "--b 3|--b=3|loss parameter b 3.0 (checkpoint: 0.0)",
+        "--hidden 16|--hidden=16|--hidden [16] (checkpoint: [8])",
+        "--context 3|--context=3|--context 3 (checkpoint: 2)",
+        "--seed 9|--seed=9|--seed 9 (checkpoint: 1)",
+        "--corpus elsewhere|--corpus=/tmp/elsewhere|--corpus /tmp/elsewhere",
+    })
+    void resumeWithAContradictingOptionIsRefused(String what, String option, String expected) throws IOException {
+        Path run = copyRun("resume-" + what.replaceAll("[^a-z0-9]", ""));
+        int eq = option.indexOf('=');
+        String line = fails("contradicts", "train", "--out", run.toString(), "--resume", option.substring(0, eq),
+                option.substring(eq + 1));
+        assertTrue(line.contains(expected) && line.contains("--epochs, --lr"), line);
     }
 }

@@ -143,8 +143,16 @@ class CliTest {
         assertTrue(!r.err().contains("Exception"), "no stack trace: " + r.err());
     }
 
+    /** The manifest of a run's checkpoint. */
+    static com.fasterxml.jackson.databind.JsonNode manifest(Path run) throws IOException {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(run.resolve("checkpoint.zip").toFile())) {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    z.getInputStream(z.getEntry("manifest.json")));
+        }
+    }
+
     @Test
-    void ctrlCWritesACheckpointExitsWith130AndResumeFinishes() throws Exception {
+    void ctrlCWritesACheckpointExitsWith130AndResumeTrainsToTheEnd() throws Exception {
         Path out = root.resolve("run-interrupted");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
@@ -156,14 +164,71 @@ class CliTest {
             Thread.sleep(100);
         }
         assertTrue(Files.exists(ckpt), "the run never started: " + Files.readString(root.resolve("sub.log")));
-        Thread.sleep(1500);
+        // interrupt once training is under way: after the first epoch's checkpoint replaced the step-0 one
+        while (manifest(out).path("progress").path("step").asLong() == 0 && System.nanoTime() < deadline && p.isAlive()) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(300);
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "did not stop after SIGINT");
         String log = Files.readString(root.resolve("sub.log"));
         assertEquals(130, p.exitValue(), log);
         assertTrue(log.contains("--resume"), log);
-        Run resumed = run(small(out, "--epochs=1", "--resume"));
+        var stopped = manifest(out).path("progress");
+        long stepAtStop = stopped.path("step").asLong();
+        assertTrue(stepAtStop > 0 && !stopped.path("finished").asBoolean(), "the checkpoint advanced: " + stopped);
+        assertTrue(log.contains("checkpoint written to " + ckpt + " at step " + stepAtStop), log);
+        Run resumed = run(small(out, "--epochs=3", "--resume"));
         assertEquals(0, resumed.code(), resumed.err());
+        var done = manifest(out).path("progress");
+        assertTrue(done.path("finished").asBoolean() && done.path("epoch").asInt() == 3
+                && done.path("step").asLong() > stepAtStop, "the resumed run trained to the end: " + done);
+        assertEquals(3, manifest(out).path("history").size(), "one validation row per epoch");
+    }
+
+    @Test
+    void resumeMayChangeTheEpochsAndTheLearningRate() throws IOException {
+        Path out = root.resolve("run-resume-lr");
+        assertEquals(0, run(small(out, "--epochs=1")).code());
+        Run r = run("train", "--out", out.toString(), "--resume", "--epochs", "2", "--lr", "0.25", "--schedule", "plateau");
+        assertEquals(0, r.code(), r.err());
+        var training = manifest(out).path("training");
+        assertEquals(0.25, training.path("learningRate").asDouble());
+        assertEquals("plateau", training.path("schedule").asText());
+        assertEquals(2, manifest(out).path("history").size());
+    }
+
+    @Test
+    void aMinibatchLargerThanTheCorpusIsCappedAndTrains() throws IOException {
+        // the case: a 200-line corpus and --batch 100000 grew to 24 GB and was killed
+        Path c = SyntheticCorpus.write(root.resolve("c200"), 50, 200, 9);
+        Path out = root.resolve("run-capped");
+        Run r = run("train", "--corpus", c.toString(), "--out", out.toString(), "--min-count", "1", "--batch", "100000",
+                "--epochs", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Minibatch capped at "), r.out());
+        int capped = manifest(out).path("training").path("batch").asInt();
+        assertTrue(capped > 1000 && capped < 100_000, "batch " + capped);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "CRLF line endings|the cat sat\\r\\nthe dog sat\\r\\na cat ran\\r\\n",
+        "one word|hello\\n",
+        "byte-order mark|\\ufeffun deux trois\\nquatre cinq six\\n",
+    })
+    void tinyCorporaTrainWithDefaultSettings(String what, String line) throws IOException {
+        Path dir = root.resolve("tiny-" + what.replace(' ', '-'));
+        Files.createDirectories(dir);
+        String text = line.replace("\\ufeff", "\ufeff").replace("\\r", "\r").replace("\\n", "\n");
+        text = text.startsWith("\ufeff") ? "\ufeff" + text.substring(1).repeat(30) : text.repeat(30);
+        for (String f : List.of("train.txt", "valid.txt", "test.txt")) {
+            Files.writeString(dir.resolve(f), text);
+        }
+        Run r = run("train", "--corpus", dir.toString(), "--out", root.resolve("run-" + dir.getFileName()).toString(),
+                "--epochs", "2", "--min-count", "1");
+        assertEquals(0, r.code(), what + ": " + r.err());
+        assertTrue(r.err().isEmpty(), what + ": nothing on stderr: " + r.err());
     }
 
     @Test

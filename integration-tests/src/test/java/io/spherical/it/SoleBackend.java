@@ -3,9 +3,9 @@ package io.spherical.it;
 import io.spherical.api.Backend;
 import io.spherical.api.BackendDiscovery;
 import io.spherical.api.Probe;
-import org.junit.jupiter.api.Assumptions;
+import io.spherical.testkit.Availability;
 
-/** The one backend on this execution's classpath, or a skip with its reason when it cannot run here. */
+/** The one backend on this execution's classpath, or a skip with its reason (a failure where it is required). */
 final class SoleBackend {
     private SoleBackend() {
     }
@@ -16,7 +16,7 @@ final class SoleBackend {
             throw new IllegalStateException("this execution must hold exactly one backend, found " + d.names());
         }
         Probe p = d.candidates().get(0).probe();
-        Assumptions.assumeTrue(p.available(), () -> d.names().get(0) + " suites skipped: " + p.detail());
+        Availability.requireOrSkip(d.names().get(0), p);
         return d.create(null);
     }
 }

@@ -9,6 +9,7 @@ import io.spherical.models.lm.OutputKind;
 import io.spherical.models.loss.LossRegistry;
 import io.spherical.models.optim.OptimizerRegistry;
 import io.spherical.models.output.FactoredLayerContract;
+import io.spherical.models.output.NormalisedOutputContract;
 import io.spherical.models.train.Metrics;
 import io.spherical.models.train.SyntheticCorpus;
 import io.spherical.models.train.Trainer;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The same suites once per backend, each surefire execution holding that backend only: the backend contract, the
- * factored-layer equivalence against the float64 reference, and a training smoke test.
+ * factored-layer equivalence against the float64 reference, the log-softmax and hierarchical-softmax checks against
+ * float64 finite differences, and a training smoke test.
  */
 @Tag("nd4j-only")
 @Tag("opencl-only")
@@ -42,6 +44,14 @@ class SoleBackendSuitesTest {
 
     @Nested
     class FactoredLayer extends FactoredLayerContract {
+        @Override
+        protected Backend createBackend() {
+            return SoleBackend.create();
+        }
+    }
+
+    @Nested
+    class NormalisedOutputs extends NormalisedOutputContract {
         @Override
         protected Backend createBackend() {
             return SoleBackend.create();

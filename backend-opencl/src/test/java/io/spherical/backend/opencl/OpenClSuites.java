@@ -2,9 +2,9 @@ package io.spherical.backend.opencl;
 
 import io.spherical.api.Backend;
 import io.spherical.api.Probe;
-import org.junit.jupiter.api.Assumptions;
+import io.spherical.testkit.Availability;
 
-/** Creates the OpenCL backend for the suites, or skips them with the probe's reason when no platform exists. */
+/** Creates the OpenCL backend for the suites, or skips them with the probe's reason (fails them where required). */
 final class OpenClSuites {
     private OpenClSuites() {
     }
@@ -12,7 +12,7 @@ final class OpenClSuites {
     static Backend create() {
         OpenClBackendProvider p = new OpenClBackendProvider();
         Probe probe = p.probe();
-        Assumptions.assumeTrue(probe.available(), () -> "OpenCL suites skipped: " + probe.detail());
+        Availability.requireOrSkip("opencl", probe);
         return p.create();
     }
 }

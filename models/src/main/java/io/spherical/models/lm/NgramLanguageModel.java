@@ -43,6 +43,8 @@ public final class NgramLanguageModel implements AutoCloseable {
     public NgramLanguageModel(Backend backend, ModelConfig cfg, Vocabulary vocab, SphericalLoss loss,
                               Optimizer optimizer, int maxBatch) {
         cfg.validate();
+        MemoryPlan.of(cfg, vocab.size(), maxBatch, optimizer.name()).check(MemoryPlan.availableBytes(),
+                "lower --batch (the factored layer keeps m x m matrices), --hidden or --embedding, or raise --min-count");
         this.b = backend;
         this.cfg = cfg;
         this.maxBatch = maxBatch;

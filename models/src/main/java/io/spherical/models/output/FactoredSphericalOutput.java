@@ -35,6 +35,8 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private static final int NS_MAX_ITERATIONS = 12;
     private static final double NS_TOL = 1e-7;
     private static final double NS_ACCEPT = 1e-4;
+    /** The step control's bound (see {@link StepControl#BOUND}). */
+    public static final double STEP_BOUND = StepControl.BOUND;
 
     private final Backend b;
     private final FactoredConfig cfg;
@@ -72,6 +74,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private final double[] fs;
     private final double[] fa;
     private final float[] upload;
+    private final StepControl stepControl;
     private final double[] partials = new double[3];
     private float[] nsHost;
 
@@ -81,6 +84,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private int rescales;
     private int hostSolves;
     private int repairs;
+    private long controlled;
     private Tensor ones;
 
     /** Views of the buffers for one minibatch size. */
@@ -212,6 +216,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         fs = new double[mMax];
         fa = new double[mMax];
         upload = new float[Math.max(mMax, d)];
+        stepControl = new StepControl(mMax);
         nsHost = new float[mMax];
     }
 
@@ -404,6 +409,9 @@ public final class FactoredSphericalOutput implements OutputLayer {
             }
         }
         double mean = partials(m);
+        b.gemm(1f, w.hb, false, w.hb, true, 0f, w.hh);      // H^T H
+        b.download(w.hh, hHH);
+        controlStep(m, eta);
         put(fq, 1, w.fq, m);
         put(fq, 2, w.fq2, m);
         put(fs, 1, w.fs, m);
@@ -424,10 +432,8 @@ public final class FactoredSphericalOutput implements OutputLayer {
         // M = G^T G from m x m quantities only (SPEC.md 5.7); K = I_m + H^T H C for Woodbury (5.9)
         b.gemm(1f, w.hb, false, w.qht, true, 0f, w.p);      // P = H^T Q H
         b.gemm(1f, w.hb, false, w.z, true, 0f, w.r);        // R = H^T (wbar fs^T + WC^T diag(fa))
-        b.gemm(1f, w.hb, false, w.hb, true, 0f, w.hh);      // H^T H
         b.download(w.p, hP);
         b.download(w.r, hR);
-        b.download(w.hh, hHH);
         buildSmallMatrices(targets, m, eta);
         b.upload(hM, w.mgram);
         b.upload(hK, w.k);
@@ -476,21 +482,37 @@ public final class FactoredSphericalOutput implements OutputLayer {
         return mean;
     }
 
-    /** Builds M = G^T G and K = I + H^T H C on the host in double, and checks the step-size condition. */
-    private void buildSmallMatrices(int[] targets, int m, float eta) {
-        double worst = 0;
-        int worstIdx = 0;
-        for (int i = 0; i < m; i++) {
-            double cond = Math.abs(2.0 * eta * fq[i] * hHH[i * m + i]);
-            if (cond > worst) {
-                worst = cond;
-                worstIdx = i;
+    /** Scales the partials down when the step is too large for the factored update (see {@link StepControl}). */
+    private void controlStep(int m, float eta) {
+        double c = stepControl.factor(fq, hHH, m, eta);
+        if (c < 1) {
+            for (int i = 0; i < m; i++) {
+                fq[i] *= c;
+                fs[i] *= c;
+                fa[i] *= c;
             }
+            controlled++;
         }
-        if (worst >= 0.5) {
-            throw new DivergenceException("the factored update is ill-conditioned: 2 eta |fq| ||h||^2 = " + worst
-                    + " for example " + worstIdx + " (must stay well below 1)");
-        }
+    }
+
+    @Override
+    public Map<String, Long> diagnostics() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        m.put("controlledSteps", controlled);
+        m.put("repairs", (long) repairs);
+        m.put("hostSolves", (long) hostSolves);
+        m.put("corrections", (long) corrections);
+        m.put("rescales", (long) rescales);
+        return m;
+    }
+
+    /** Steps whose size the step control reduced so far (see {@link StepControl}); 0 in ordinary runs. */
+    public long controlledSteps() {
+        return controlled;
+    }
+
+    /** Builds M = G^T G and K = I + H^T H C on the host in double. */
+    private void buildSmallMatrices(int[] targets, int m, float eta) {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < m; j++) {
                 double rij = hR[i * m + j];

@@ -52,6 +52,14 @@ public interface OutputLayer extends AutoCloseable {
     default void restoreCounter(long steps) {
     }
 
+    /**
+     * Counters of the layer's safety mechanisms since it was built (for the factored layer: steps reduced by the step
+     * control, exact recomputations, host solves, stabilisation corrections and rescales); empty for other layers.
+     */
+    default java.util.Map<String, Long> diagnostics() {
+        return java.util.Map.of();
+    }
+
     /** Releases device memory. */
     @Override
     void close();

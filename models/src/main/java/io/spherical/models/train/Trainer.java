@@ -61,17 +61,19 @@ public final class Trainer {
     /** Trains, or resumes with the checkpoint's own number of epochs; see the full overload. */
     public Result train(Corpus corpus, ModelConfig modelCfg, TrainingConfig trainCfg, Path runDir, boolean resume,
                         TrainingListener listener, AtomicBoolean stop) {
-        return train(corpus, modelCfg, trainCfg, runDir, resume, 0, listener, stop);
+        return train(corpus, modelCfg, trainCfg, runDir, resume, saved -> saved, listener, stop);
     }
 
     /**
      * Trains, or resumes when {@code resume} is set: the checkpoint's model and training configuration are then used,
-     * with {@code resumeEpochs} as the total number of epochs when it is positive.
+     * the latter passed through {@code onResume} (which may change what can change on resume: epochs, learning rate,
+     * schedule, patience, example limits, checkpoint interval).
      *
      * @param stop set it (from a signal handler) to finish the current minibatch, write a checkpoint and return
      */
     public Result train(Corpus corpus, ModelConfig modelCfg, TrainingConfig trainCfg, Path runDir, boolean resume,
-                        int resumeEpochs, TrainingListener listener, AtomicBoolean stop) {
+                        java.util.function.UnaryOperator<TrainingConfig> onResume, TrainingListener listener,
+                        AtomicBoolean stop) {
         long t0 = System.nanoTime();
         Path ckpt = runDir.resolve(CHECKPOINT);
         ModelConfig mc = modelCfg.validate();
@@ -79,6 +81,7 @@ public final class Trainer {
         Vocabulary vocab;
         Progress progress = Progress.start();
         List<HistoryRow> history = new ArrayList<>();
+        Map<Split, List<IdStream>> cache = new HashMap<>();
         Checkpoint loaded = null;
         // fail on a bad loss or optimizer before any expensive work
         losses.create(mc.loss(), mc.lossParams());
@@ -91,7 +94,7 @@ public final class Trainer {
             loaded = Checkpoint.read(ckpt);
             mc = fromJson(loaded.manifest().get("model"), ModelConfig.class);
             TrainingConfig saved = fromJson(loaded.manifest().get("training"), TrainingConfig.class);
-            tc = resumeEpochs > 0 ? saved.withEpochs(resumeEpochs) : saved;
+            tc = onResume.apply(saved).validate();
             progress = fromJson(loaded.manifest().get("progress"), Progress.class);
             if (progress.finished() && tc.epochs() > progress.epoch()) {
                 progress = new Progress(progress.epoch(), 0, 0, 0, progress.step(), 0, 0, progress.lrScale(),
@@ -108,11 +111,19 @@ public final class Trainer {
             listener.status("Building the vocabulary from " + corpus.describe() + " ...");
             vocab = buildVocabulary(corpus, tc.minCount());
             listener.status("Vocabulary: " + vocab.size() + " words (min count " + tc.minCount() + ", <unk> and </s> included)");
+            List<Corpus.Chunk> chunks = corpus.chunks(Split.TRAIN);
+            if (chunks.size() == 1) {
+                long examples = stream(cache, chunks, 0, vocab, Split.TRAIN).size();
+                if (examples < tc.batch()) {
+                    listener.status("Minibatch capped at " + examples + ", the number of training examples (--batch "
+                            + tc.batch() + ").");
+                    tc = tc.withBatch((int) examples);
+                }
+            }
         }
         prepare(runDir);
         SphericalLoss loss = losses.create(mc.loss(), mc.lossParams());
         Optimizer opt = optimizers.create(tc.optimizer(), tc.optimizerParams());
-        Map<Split, List<IdStream>> cache = new HashMap<>();
         try (NgramLanguageModel model = new NgramLanguageModel(backend, mc, vocab, loss, opt, tc.batch())) {
             if (loaded != null) {
                 loaded.restore(model.state(), backend);
@@ -201,9 +212,12 @@ public final class Trainer {
                     listener.status("Early stopping: validation top-10 error has not improved for " + bad + " epochs.");
                 }
                 save(ckpt, model, mc, tc, loss, opt, vocab, corpus, progress, history);
-                writeRunFiles(runDir, mc, tc, loss, opt, vocab, corpus, history, (System.nanoTime() - t0) / 1e9);
+                writeRunFiles(runDir, mc, tc, loss, opt, vocab, corpus, history, model.output().diagnostics(),
+                        (System.nanoTime() - t0) / 1e9);
+                reportSafetyCounters(model.output().diagnostics(), listener);
             }
-            writeRunFiles(runDir, mc, tc, loss, opt, vocab, corpus, history, (System.nanoTime() - t0) / 1e9);
+            writeRunFiles(runDir, mc, tc, loss, opt, vocab, corpus, history, model.output().diagnostics(),
+                    (System.nanoTime() - t0) / 1e9);
             return new Result(history, runDir, false, progress, (System.nanoTime() - t0) / 1e9);
         }
     }
@@ -365,10 +379,23 @@ public final class Trainer {
         return m;
     }
 
+    /** One status line when the output layer's safety mechanisms acted (counts since this process started). */
+    private static void reportSafetyCounters(Map<String, Long> counters, TrainingListener listener) {
+        long control = counters.getOrDefault("controlledSteps", 0L);
+        long repairs = counters.getOrDefault("repairs", 0L);
+        long solves = counters.getOrDefault("hostSolves", 0L);
+        if (control + repairs + solves > 0) {
+            listener.status("Output layer: " + control + " steps reduced by the step control, " + repairs
+                    + " exact recomputations of Q, " + solves + " direct solves (see run.json, \"diagnostics\").");
+        }
+    }
+
     private void writeRunFiles(Path runDir, ModelConfig mc, TrainingConfig tc, SphericalLoss loss, Optimizer opt,
-                               Vocabulary vocab, Corpus corpus, List<HistoryRow> history, double seconds) {
+                               Vocabulary vocab, Corpus corpus, List<HistoryRow> history, Map<String, Long> diagnostics,
+                               double seconds) {
         ObjectNode run = manifest(mc, tc, loss, opt, vocab, corpus);
         run.put("seed", mc.seed());
+        run.set("diagnostics", Checkpoint.JSON.valueToTree(diagnostics));
         ObjectNode timings = run.putObject("timings");
         timings.put("totalSeconds", seconds);
         ArrayNode epochs = timings.putArray("epochSeconds");

@@ -64,6 +64,24 @@ public record TrainingConfig(int epochs, int batch, double learningRate, String 
                 maxTrainExamples, maxEvalExamples, checkpointEvery);
     }
 
+    /** A copy with another minibatch size. */
+    public TrainingConfig withBatch(int b) {
+        return new TrainingConfig(epochs, b, learningRate, schedule, optimizer, optimizerParams, patience, minCount,
+                maxTrainExamples, maxEvalExamples, checkpointEvery);
+    }
+
+    /** A copy with another schedule and patience. */
+    public TrainingConfig withSchedule(String s, int p) {
+        return new TrainingConfig(epochs, batch, learningRate, s, optimizer, optimizerParams, p, minCount,
+                maxTrainExamples, maxEvalExamples, checkpointEvery);
+    }
+
+    /** A copy with another checkpoint interval. */
+    public TrainingConfig withCheckpointEvery(long steps) {
+        return new TrainingConfig(epochs, batch, learningRate, schedule, optimizer, optimizerParams, patience, minCount,
+                maxTrainExamples, maxEvalExamples, steps);
+    }
+
     /** A copy with other example limits. */
     public TrainingConfig withLimits(long train, long eval) {
         return new TrainingConfig(epochs, batch, learningRate, schedule, optimizer, optimizerParams, patience, minCount,

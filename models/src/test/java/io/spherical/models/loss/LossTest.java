@@ -134,6 +134,57 @@ class LossTest {
     }
 
     @Test
+    void flooredZLossPartialsMatchFiniteDifferencesAsSigmaGoesToZero() {
+        // outputs c + spread * noise with spread -> 0: sigma^2 = q/D - mu^2 falls below the floor 1e-6 q/D, where the
+        // loss is the floored function of q alone (through sigma) and of s and a; its partials must be that function's
+        ZLoss z = new ZLoss(1.5, 0.5);
+        Random r = new Random(17);
+        double[] g = new double[3];
+        double[] scratch = new double[3];
+        int floored = 0;
+        for (double spread : new double[] {1e-2, 1e-3, 1e-4, 1e-5}) {
+            for (int t = 0; t < 10; t++) {
+                int dim = 5 + r.nextInt(30);
+                double[] o = new double[dim];
+                double c = 1 + r.nextDouble();
+                for (int k = 0; k < dim; k++) {
+                    o[k] = c + spread * r.nextGaussian();
+                }
+                double[] p = stats(o, r.nextInt(dim));
+                double var = p[0] / dim - (p[1] / dim) * (p[1] / dim);
+                boolean below = var <= ZLoss.REL_FLOOR * p[0] / dim;
+                floored += below ? 1 : 0;
+                double f0 = z.evaluate(p[0], p[1], p[2], dim, g);
+                double sigma = Math.sqrt(Math.max(var, ZLoss.REL_FLOOR * p[0] / dim));
+                double mu = Math.abs(p[1] / dim);
+                // steps small against the scales on which sigma^2 changes; where floored, small enough to stay so
+                double[] h = below
+                        ? new double[] {1e-8 * p[0], 1e-8 * Math.abs(p[1]), 1e-4 * sigma}
+                        : new double[] {1e-4 * sigma * sigma * dim, 1e-4 * sigma * dim * Math.min(1, sigma / mu),
+                            1e-4 * sigma};
+                // rounding of one evaluation, measured: f at inputs perturbed by a few ulps
+                double r0 = 0;
+                for (int e = 0; e < 8; e++) {
+                    r0 = Math.max(r0, Math.abs(z.evaluate(p[0] * (1 + 4e-16 * r.nextGaussian()),
+                            p[1] * (1 + 4e-16 * r.nextGaussian()), p[2] * (1 + 4e-16 * r.nextGaussian()), dim,
+                            scratch) - f0));
+                }
+                for (int k = 0; k < 3; k++) {
+                    double[] plus = p.clone();
+                    double[] minus = p.clone();
+                    plus[k] += h[k];
+                    minus[k] -= h[k];
+                    double fd = (z.evaluate(plus[0], plus[1], plus[2], dim, scratch)
+                            - z.evaluate(minus[0], minus[1], minus[2], dim, scratch)) / (2 * h[k]);
+                    assertTrue(Math.abs(g[k] - fd) <= 1e-4 * Math.abs(fd) + 20 * r0 / h[k], "d/d" + "qsa".charAt(k)
+                            + " spread " + spread + (below ? " (floored)" : "") + ": analytic " + g[k] + ", numeric " + fd);
+                }
+            }
+        }
+        assertTrue(floored >= 10, "the floor must be reached in at least 10 of the 40 points, was " + floored);
+    }
+
+    @Test
     void zLossPartialsMatchTheSpecFormulas() {
         ZLoss z = new ZLoss(1.7, 0.4);
         double[] g = new double[3];

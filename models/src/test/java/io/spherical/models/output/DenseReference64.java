@@ -14,6 +14,8 @@ public final class DenseReference64 {
     private final double bias;
     private final int dIn;
     private Dense64 gradScale;
+    private double stepBound = Double.POSITIVE_INFINITY;
+    private int controlled;
 
     /** Starts from the given weights. */
     public DenseReference64(float[] w0, int classes, int inputDim, float bias, SphericalLoss loss) {
@@ -22,6 +24,55 @@ public final class DenseReference64 {
         this.loss = loss;
         this.bias = bias;
         this.dIn = inputDim;
+    }
+
+    /**
+     * Applies the factored layer's step control: when {@code lambda = ||2 eta Hb diag(|fq|) Hb^T||_2} exceeds the
+     * bound, every partial of the minibatch is scaled by {@code bound / lambda}. lambda is computed here from the
+     * d x d matrix (the layer uses the m x m one), by power iteration run to convergence in double.
+     */
+    public DenseReference64 withStepBound(double bound) {
+        this.stepBound = bound;
+        return this;
+    }
+
+    /** Steps whose partials the step control scaled. */
+    public int controlledSteps() {
+        return controlled;
+    }
+
+    static double largestEigenvalue(Dense64 a) {
+        int n = a.rows;
+        double[] x = new double[n];
+        java.util.Arrays.fill(x, 1.0 / Math.sqrt(n));
+        double lambda = 0;
+        for (int it = 0; it < 5000; it++) {
+            double[] y = new double[n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    y[i] += a.get(i, j) * x[j];
+                }
+            }
+            double dot = 0;
+            double norm = 0;
+            for (int i = 0; i < n; i++) {
+                dot += x[i] * y[i];
+                norm += y[i] * y[i];
+            }
+            norm = Math.sqrt(norm);
+            double prev = lambda;
+            lambda = dot;
+            if (norm == 0) {
+                return 0;
+            }
+            for (int i = 0; i < n; i++) {
+                x[i] = y[i] / norm;
+            }
+            if (Math.abs(lambda - prev) <= 1e-13 * lambda) {
+                break;
+            }
+        }
+        return lambda;
     }
 
     /** Hb: h with the bias column appended. */
@@ -64,20 +115,48 @@ public final class DenseReference64 {
         Dense64 hb = withBias(h, m);
         Dense64 o = hb.times(w.t());
         Dense64 g = new Dense64(m, w.rows);
-        double[] p = new double[3];
         double total = 0;
+        double[][] part = new double[m][3];
+        double[] share = new double[m];
+        double sum = 0;
         for (int i = 0; i < m; i++) {
             double q = 0;
             double s = 0;
+            double hn = 0;
             for (int k = 0; k < o.cols; k++) {
                 q += o.get(i, k) * o.get(i, k);
                 s += o.get(i, k);
             }
-            total += loss.evaluate(q, s, o.get(i, targets[i]), w.rows, p);
-            for (int k = 0; k < o.cols; k++) {
-                g.set(i, k, (2 * p[0] * o.get(i, k) + p[1]) / m);
+            for (int j = 0; j < hb.cols; j++) {
+                hn += hb.get(i, j) * hb.get(i, j);
             }
-            g.set(i, targets[i], g.get(i, targets[i]) + p[2] / m);
+            total += loss.evaluate(q, s, o.get(i, targets[i]), w.rows, part[i]);
+            share[i] = 2 * eta * Math.abs(part[i][0] / m) * hn;
+            sum += share[i];
+        }
+        double c = 1.0;
+        if (sum > stepBound) {
+            Dense64 spread = new Dense64(hb.cols, hb.cols);
+            for (int i = 0; i < m; i++) {
+                double wgt = 2 * eta * Math.abs(part[i][0] / m);
+                for (int j = 0; j < hb.cols; j++) {
+                    for (int k = 0; k < hb.cols; k++) {
+                        spread.v[j * hb.cols + k] += wgt * hb.get(i, j) * hb.get(i, k);
+                    }
+                }
+            }
+            double lambda = largestEigenvalue(spread);
+            if (lambda > stepBound) {
+                c = stepBound / lambda;
+                controlled++;
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            double[] p = part[i];
+            for (int k = 0; k < o.cols; k++) {
+                g.set(i, k, c * (2 * p[0] * o.get(i, k) + p[1]) / m);
+            }
+            g.set(i, targets[i], g.get(i, targets[i]) + c * p[2] / m);
         }
         lossOut[0] = total / m;
         Dense64 gradFull = g.times(w);

@@ -38,23 +38,24 @@ class DriftTest {
         FactoredConfig cfg = FactoredConfig.of(2000, 15, 8);
         cfg = stabilised ? cfg.withPeriods(10, 1000, 500) : cfg.withPeriods(0, 0, 500);
         try {
-            return SideBySide.run(backend, loss, 2000, 15, 8, STEPS, 0.05f, cfg);
+            return SideBySide.run(backend, loss, 2000, 15, 8, STEPS, 0.05f, 0.5, cfg);
         } catch (DivergenceException e) {
-            return new SideBySide.Result(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
-                    Double.POSITIVE_INFINITY, Double.NaN, -1);
+            double inf = Double.POSITIVE_INFINITY;
+            return new SideBySide.Result(inf, inf, inf, inf, inf, Double.NaN, Double.NaN, Double.NaN, -1, -1, -1, -1, -1);
         }
     }
 
     private void check(SphericalLoss loss, boolean offMustBeWorse) {
         SideBySide.Result on = run(loss, true);
         SideBySide.Result off = run(loss, false);
-        System.out.printf("drift %s after %d steps: stabilised W %.2e Q %.2e wbar %.2e dL/dH %.2e monitor %.2e | "
-                        + "unstabilised W %.2e Q %.2e wbar %.2e dL/dH %.2e%n", loss, STEPS, on.w(), on.q(), on.wbar(),
-                on.grad(), on.driftMetric(), off.w(), off.q(), off.wbar(), off.grad());
-        assertTrue(on.w() < ON_TOL && on.q() < ON_TOL && on.wbar() < ON_TOL && on.grad() < ON_TOL,
+        System.out.printf("drift %s after %d steps: stabilised W %.2e dW %.2e dQ %.2e dwbar %.2e dL/dH %.2e monitor %.2e"
+                        + " | unstabilised W %.2e dW %.2e dQ %.2e dwbar %.2e dL/dH %.2e%n", loss, STEPS, on.w(), on.dw(),
+                on.dq(), on.dwbar(), on.grad(), on.driftMetric(), off.w(), off.dw(), off.dq(), off.dwbar(), off.grad());
+        assertTrue(on.w() < ON_TOL && on.dw() < ON_TOL && on.dq() < ON_TOL && on.dwbar() < ON_TOL && on.grad() < ON_TOL,
                 "stabilised run drifted: " + on);
-        double worstOn = Math.max(Math.max(on.w(), on.q()), on.wbar());
-        double worstOff = Math.max(Math.max(off.w(), off.q()), off.wbar());
+        assertTrue(on.repairs() == 0 && on.hostSolves() == 0, "no repair and no host solve: " + on);
+        double worstOn = Math.max(Math.max(on.w(), on.dq()), on.dwbar());
+        double worstOff = Math.max(Math.max(off.w(), off.dq()), off.dwbar());
         if (offMustBeWorse) {
             assertTrue(!(worstOff < 10 * worstOn), "without stabilisation the error must be at least 10x larger: on "
                 + worstOn + ", off " + worstOff);

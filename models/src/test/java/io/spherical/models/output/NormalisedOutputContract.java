@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spherical.api.Backend;
-import io.spherical.api.BackendDiscovery;
 import io.spherical.api.Tensor;
 import io.spherical.testkit.Dense64;
 import java.util.Random;
@@ -14,22 +13,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Log-softmax and hierarchical softmax: dL/dH against central finite differences of float64 re-implementations
- * (relative Frobenius tolerance 1e-4), normalisation of the hierarchical softmax, and the blocked softmax path
- * against the one-pass path.
+ * Log-softmax and hierarchical softmax: dL/dH and the weight update (W_1 - W_0 = -eta dL/dW) against central finite
+ * differences of float64 re-implementations (relative Frobenius tolerance 1e-4), normalisation of the hierarchical
+ * softmax, and the blocked softmax path against the one-pass path. A backend runs it by extending it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class NormalisedOutputTest {
+public abstract class NormalisedOutputContract {
     private Backend b;
+
+    /** The backend under test. */
+    protected abstract Backend createBackend();
 
     @BeforeAll
     void open() {
-        b = BackendDiscovery.discover().create("nd4j");
+        b = createBackend();
     }
 
     @AfterAll
     void close() {
-        b.close();
+        if (b != null) { // null when the suite was skipped
+            b.close();
+        }
     }
 
     /** -log softmax(W [h;1])_c in double. */
@@ -175,6 +179,99 @@ class NormalisedOutputTest {
             assertEquals(expected, loss, 1e-5 * expected);
             double err = Dense64.of(b.toHost(g), m, d).relativeError(Dense64.of(toFloats(fd), m, d));
             assertTrue(err < 1e-4, "dL/dH relative error " + err);
+        }
+    }
+
+    /** Central differences (step 1e-6) of a float64 mean loss with respect to every weight. */
+    static double[] weightGradient(java.util.function.ToDoubleFunction<double[]> meanLoss, double[] w) {
+        double[] g = new double[w.length];
+        for (int k = 0; k < w.length; k++) {
+            double keep = w[k];
+            w[k] = keep + 1e-6;
+            double up = meanLoss.applyAsDouble(w);
+            w[k] = keep - 1e-6;
+            double down = meanLoss.applyAsDouble(w);
+            w[k] = keep;
+            g[k] = (up - down) / 2e-6;
+        }
+        return g;
+    }
+
+    /** ||(w1 - w0) - (-eta g)|| / ||eta g||: the relative error of what a step changed. */
+    static double changeError(float[] w1, double[] w0, double eta, double[] g) {
+        double num = 0;
+        double den = 0;
+        for (int k = 0; k < g.length; k++) {
+            double e = (w1[k] - w0[k]) + eta * g[k];
+            num += e * e;
+            den += eta * g[k] * eta * g[k];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    @Test
+    void softmaxWeightUpdateIsMinusEtaTimesTheFloat64Gradient() {
+        int classes = 13;
+        int d = 6;
+        int m = 5;
+        double eta = 2.0;
+        Random r = new Random(11);
+        for (long budget : new long[] {SoftmaxOutput.DEFAULT_BUDGET, 4L * m}) {
+            try (SoftmaxOutput s = new SoftmaxOutput(b, classes, d, m, 3, budget);
+                 Tensor h = b.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d)) {
+                int[] t = {3, 0, 12, 3, 7};
+                double[] w0 = Dense64.of(b.toHost(s.state().get("W")), classes, d + 1).v;
+                double[] hh = Dense64.of(b.toHost(h), m, d).v;
+                double[] g = weightGradient(w -> {
+                    double total = 0;
+                    for (int i = 0; i < m; i++) {
+                        total += softmaxLoss(sub(hh, i, i + 1, d), w, d, classes, t[i]) / m;
+                    }
+                    return total;
+                }, w0.clone());
+                s.step(h, t, (float) eta, null);
+                double err = changeError(b.toHost(s.state().get("W")), w0, eta, g);
+                assertTrue(err < 1e-4, "W_1 - W_0 relative error " + err + ", budget " + budget);
+            }
+        }
+    }
+
+    @Test
+    void hierarchicalSoftmaxWeightUpdateIsMinusEtaTimesTheFloat64Gradient() {
+        long[] counts = new long[40];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = 1000 / (i + 1);
+        }
+        int d = 5;
+        int m = 6;
+        double eta = 2.0;
+        Random r = new Random(4);
+        try (HierarchicalSoftmaxOutput hs = new HierarchicalSoftmaxOutput(b, counts, d, m, 9);
+             Tensor h = b.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d)) {
+            int[] start = HierarchicalSoftmaxOutput.frequencyBins(counts);
+            int nc = start.length - 1;
+            int[] t = {0, 39, 5, 5, 17, 1};
+            double[] wc = Dense64.of(b.toHost(hs.state().get("Wclass")), nc, d + 1).v;
+            double[] ww = Dense64.of(b.toHost(hs.state().get("Wword")), counts.length, d + 1).v;
+            double[] hh = Dense64.of(b.toHost(h), m, d).v;
+            double[] gc = weightGradient(w -> {
+                double total = 0;
+                for (int i = 0; i < m; i++) {
+                    total += hsmLoss(sub(hh, i, i + 1, d), w, ww, start, d, t[i]) / m;
+                }
+                return total;
+            }, wc.clone());
+            double[] gw = weightGradient(w -> {
+                double total = 0;
+                for (int i = 0; i < m; i++) {
+                    total += hsmLoss(sub(hh, i, i + 1, d), wc, w, start, d, t[i]) / m;
+                }
+                return total;
+            }, ww.clone());
+            hs.step(h, t, (float) eta, null);
+            double ec = changeError(b.toHost(hs.state().get("Wclass")), wc, eta, gc);
+            double ew = changeError(b.toHost(hs.state().get("Wword")), ww, eta, gw);
+            assertTrue(ec < 1e-4 && ew < 1e-4, "relative errors of the changes: classes " + ec + ", words " + ew);
         }
     }
 

@@ -1,0 +1,160 @@
+package io.spherical.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.spherical.api.UserException;
+import io.spherical.models.lm.OutputKind;
+import io.spherical.models.train.Checkpoint;
+import io.spherical.models.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Compares the options given with {@code --resume} against the run's checkpoint. Options that define the model or
+ * its data must match (or be left out); a contradiction is refused with one line naming it, instead of being ignored.
+ */
+final class ResumeCheck {
+    private final Path runDir;
+    private final JsonNode manifest;
+
+    private ResumeCheck(Path runDir, JsonNode manifest) {
+        this.runDir = runDir;
+        this.manifest = manifest;
+    }
+
+    /** Reads the checkpoint's manifest (user errors for a missing or damaged checkpoint). */
+    static ResumeCheck of(Path runDir) {
+        Path ckpt = runDir.resolve(Trainer.CHECKPOINT);
+        if (!Files.exists(ckpt)) {
+            throw new UserException("--resume was given but " + ckpt + " does not exist. Fix: drop --resume to start"
+                    + " a new run, or point --out at the run directory to continue.");
+        }
+        return new ResumeCheck(runDir, Checkpoint.read(ckpt).manifest());
+    }
+
+    /** Throws a user error naming every option of {@code t} that contradicts the checkpoint. */
+    void refuseConflicts(TrainCommand t) {
+        JsonNode model = manifest.path("model");
+        JsonNode training = manifest.path("training");
+        List<String> conflicts = new ArrayList<>();
+        if (t.output != null) {
+            String saved = model.path("output").asText();
+            differs(conflicts, "--output", OutputKind.parse(t.output).label(),
+                    java.util.Arrays.stream(OutputKind.values()).filter(k -> k.name().equals(saved))
+                            .map(OutputKind::label).findFirst().orElse(saved));
+        }
+        if (t.loss != null) {
+            differs(conflicts, "--loss", t.loss, model.path("loss").asText());
+        }
+        JsonNode lossValues = manifest.path("loss").path("values");
+        Map<String, Double> params = new java.util.LinkedHashMap<>(Options.keyValues(t.lossParams, "--loss-param"));
+        putIfGiven(params, "a", t.a);
+        putIfGiven(params, "b", t.b);
+        putIfGiven(params, "eps", t.eps);
+        params.forEach((k, v) -> {
+            JsonNode saved = lossValues.path(k);
+            if (saved.isMissingNode() || saved.asDouble() != v) {
+                conflicts.add("loss parameter " + k + " " + v + " (checkpoint: "
+                        + (saved.isMissingNode() ? "none" : saved.asDouble()) + ")");
+            }
+        });
+        if (t.context != null) {
+            differs(conflicts, "--context", t.context, model.path("context").asInt());
+        }
+        if (t.embedding != null) {
+            differs(conflicts, "--embedding", t.embedding, model.path("embedding").asInt());
+        }
+        if (t.hidden != null) {
+            List<Integer> saved = new ArrayList<>();
+            model.path("hidden").forEach(n -> saved.add(n.asInt()));
+            List<Integer> given = t.hidden.stream().filter(h -> !h.isBlank()).map(h -> Integer.parseInt(h.trim())).toList();
+            differs(conflicts, "--hidden", given, saved);
+        }
+        if (t.activation != null) {
+            differs(conflicts, "--activation", t.activation, model.path("activation").asText());
+        }
+        if (t.seed != null) {
+            differs(conflicts, "--seed", t.seed, model.path("seed").asLong());
+        }
+        if (t.batch != null) {
+            differs(conflicts, "--batch", t.batch, training.path("batch").asInt());
+        }
+        if (t.minCount != null) {
+            differs(conflicts, "--min-count", t.minCount, training.path("minCount").asInt());
+        }
+        if (t.optimizer != null) {
+            differs(conflicts, "--optimizer", t.optimizer, training.path("optimizer").asText());
+        }
+        if (!t.optParams.isEmpty()) {
+            Options.keyValues(t.optParams, "--opt-param").forEach((k, v) -> {
+                JsonNode saved = manifest.path("optimizer").path("values").path(k);
+                if (saved.isMissingNode() || saved.asDouble() != v) {
+                    conflicts.add("optimizer parameter " + k + " " + v + " (checkpoint: "
+                            + (saved.isMissingNode() ? "none" : saved.asDouble()) + ")");
+                }
+            });
+        }
+        if (t.preset != null) {
+            conflicts.add("--preset " + t.preset + " (a preset defines a new model; the checkpoint has its own)");
+        }
+        if (t.corpus != null && !sameCorpus(t.corpus, recordedCorpus())) {
+            conflicts.add("--corpus " + t.corpus + " (checkpoint: " + manifest.path("corpus").asText() + ")");
+        }
+        if (!conflicts.isEmpty()) {
+            throw new UserException("--resume continues the run in " + runDir + " as its checkpoint defines it, but "
+                    + String.join("; ", conflicts) + " contradicts it. Fix: leave those options out when resuming (only"
+                    + " --epochs, --lr, --schedule, --patience, --max-train, --max-eval, --checkpoint-every and"
+                    + " --backend may change), or start a new run with another --out.");
+        }
+    }
+
+    private static void putIfGiven(Map<String, Double> params, String name, Double value) {
+        if (value != null) {
+            params.put(name, value);
+        }
+    }
+
+    private static void differs(List<String> conflicts, String option, Object given, Object saved) {
+        if (!String.valueOf(given).equals(String.valueOf(saved))) {
+            conflicts.add(option + " " + given + " (checkpoint: " + saved + ")");
+        }
+    }
+
+    private static boolean sameCorpus(String a, String b) {
+        if (Objects.equals(a, b)) {
+            return true;
+        }
+        try {
+            String pa = a.startsWith("1bw:") ? a.substring(4) : a;
+            String pb = b.startsWith("1bw:") ? b.substring(4) : b;
+            return a.startsWith("1bw:") == b.startsWith("1bw:")
+                    && Path.of(pa).toAbsolutePath().normalize().equals(Path.of(pb).toAbsolutePath().normalize());
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
+    /** The {@code --corpus} value the checkpoint was trained on, read back from its recorded description. */
+    String recordedCorpus() {
+        return corpusSpec(manifest.path("corpus").asText(""), runDir);
+    }
+
+    /** The {@code --corpus} value that a recorded corpus description ({@code Corpus.describe()}) stands for. */
+    static String corpusSpec(String d, Path runDir) {
+        if (d.startsWith("brown")) {
+            return "brown";
+        }
+        int open = d.indexOf('(');
+        int close = d.lastIndexOf(')');
+        if (d.startsWith("One Billion Word") && open > 0 && d.indexOf(',', open) > 0) {
+            return "1bw:" + d.substring(open + 1, d.indexOf(',', open));
+        }
+        if (open > 0 && close > open) {
+            return d.substring(open + 1, close);
+        }
+        throw new UserException("Cannot tell which corpus " + runDir + " was trained on. Fix: pass --corpus.");
+    }
+}

@@ -1,0 +1,81 @@
+package io.spherical.models.output;
+
+/**
+ * Keeps a factored step within what the update can take. One step multiplies U by
+ * {@code A = I - 2 eta Hb diag(fq) Hb^T} (SPEC.md 5), and the Woodbury inverse needs K = I + H^T H C, whose eigenvalues
+ * other than 1 are A's, to stay near I. When {@code lambda = ||2 eta Hb diag(|fq|) Hb^T||_2} exceeds {@link #BOUND},
+ * the layer scales every example's three partials by {@code BOUND / lambda}: the step becomes the exact SGD step of
+ * the minibatch's loss times that factor (and dL/dH is that loss's too), so a step can no longer flip or collapse U.
+ *
+ * <p>lambda is the largest eigenvalue of the m x m matrix {@code S H^T H S} with {@code S = diag(sqrt(2 eta |fq|))},
+ * found by power iteration on the host; it is computed only when its upper bound, the trace
+ * {@code sum_i 2 eta |fq_i| ||h_i||^2}, exceeds the bound, which in ordinary training it does not.
+ */
+final class StepControl {
+    /** Bound on lambda: U's singular values then change by a factor in [0.5, 1.5] at most per step. */
+    static final double BOUND = 0.5;
+    private static final int MAX_ITERATIONS = 500;
+    private static final double CONVERGED = 1e-9;
+
+    private final double[] share;
+    private final double[] x;
+    private final double[] y;
+
+    StepControl(int maxBatch) {
+        share = new double[maxBatch];
+        x = new double[maxBatch];
+        y = new double[maxBatch];
+    }
+
+    /**
+     * The factor (at most 1) by which the partials must be scaled.
+     *
+     * @param fq  the partials df/dq of the mean loss, per example
+     * @param hh  H^T H, m x m row-major (its diagonal holds ||h_i||^2)
+     */
+    double factor(double[] fq, float[] hh, int m, float eta) {
+        double trace = 0;
+        for (int i = 0; i < m; i++) {
+            share[i] = Math.sqrt(2.0 * eta * Math.abs(fq[i]));
+            trace += share[i] * share[i] * hh[i * m + i];
+        }
+        if (!(trace > BOUND)) {
+            return 1.0;
+        }
+        double lambda = largestEigenvalue(hh, m);
+        return lambda > BOUND ? BOUND / lambda : 1.0;
+    }
+
+    /** Largest eigenvalue of {@code S H^T H S} by power iteration with Rayleigh quotients, from the all-ones vector. */
+    private double largestEigenvalue(float[] hh, int m) {
+        java.util.Arrays.fill(x, 0, m, 1.0 / Math.sqrt(m));
+        double lambda = 0;
+        for (int it = 0; it < MAX_ITERATIONS; it++) {
+            double dot = 0;
+            double norm = 0;
+            for (int i = 0; i < m; i++) {
+                double acc = 0;
+                int row = i * m;
+                for (int j = 0; j < m; j++) {
+                    acc += hh[row + j] * share[j] * x[j];
+                }
+                y[i] = share[i] * acc;
+                dot += x[i] * y[i];
+                norm += y[i] * y[i];
+            }
+            double prev = lambda;
+            lambda = dot;
+            norm = Math.sqrt(norm);
+            if (norm == 0) {
+                return 0;
+            }
+            for (int i = 0; i < m; i++) {
+                x[i] = y[i] / norm;
+            }
+            if (Math.abs(lambda - prev) <= CONVERGED * lambda) {
+                break;
+            }
+        }
+        return lambda;
+    }
+}
