@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * A loss of the spherical family: a scalar function {@code f(q, s, a; D)} of the three numbers the factored output
- * layer can compute without forming the outputs, with its three partial derivatives (SPEC.md 1-2).
+ * layer can compute without forming the outputs, with its three partial derivatives (docs/ALGORITHM.md 1-2).
  * Here {@code q = sum_k o_k^2}, {@code s = sum_k o_k}, {@code a = o_target} and {@code D} is the number of classes.
  *
  * <p>Implementations are found with {@link java.util.ServiceLoader}: a plugin is one class with a public no-argument

@@ -4,7 +4,7 @@ package io.spherical.api;
  * A dense float32 matrix stored row-major on its backend's device; the host never sees its storage directly.
  *
  * <p>Layout convention of the whole project: a minibatch is stored batch-major, one example per row
- * (an {@code m x d} matrix), so the "columns" of SPEC.md's {@code d x m} matrices are our rows.
+ * (an {@code m x d} matrix), so the "columns" of the papers' {@code d x m} matrices are our rows.
  * A tensor is closed exactly once by its owner; a view made by {@link #rowRange} shares storage and
  * closing it releases nothing.
  */

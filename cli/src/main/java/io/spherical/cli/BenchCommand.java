@@ -118,7 +118,6 @@ final class BenchCommand implements Runnable {
     }
 
     static void plot(List<BenchResult> rows, Path png) {
-        System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(800).height(550).title("Training step against vocabulary size")
                 .xAxisTitle("vocabulary size D").yAxisTitle("ms per minibatch").build();
         chart.getStyler().setXAxisLogarithmic(true);

@@ -174,7 +174,6 @@ final class ExperimentCommand implements Callable<Integer> {
     }
 
     private static void plot(Map<String, Metrics> results, Path png) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(600).title("Test top-k error").xAxisTitle("k")
                 .yAxisTitle("top-k error").build();
         chart.getStyler().setXAxisLogarithmic(true);

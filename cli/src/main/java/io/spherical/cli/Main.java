@@ -30,8 +30,9 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Runs the command and exits with its status. */
+    /** Runs the command and exits with its status. The application's process-wide settings are made here only. */
     public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true"); // plots are written to files; never open a display
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         int code = execute(args, out, err);

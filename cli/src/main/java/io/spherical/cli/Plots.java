@@ -21,7 +21,6 @@ final class Plots {
         if (history.isEmpty()) {
             return;
         }
-        System.setProperty("java.awt.headless", "true");
         double[] x = history.stream().mapToDouble(HistoryRow::epoch).toArray();
         double[] top10 = history.stream().mapToDouble(h -> h.metrics().topKError().get(10)).toArray();
         double[] loss = history.stream().mapToDouble(h -> h.metrics().loss()).toArray();

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The Z-loss (de Brébisson &amp; Vincent 2016): {@code L = softplus(alpha (beta - z)) / alpha} with
- * {@code z = (a - mu) / sigma}, {@code mu = s / D}, {@code sigma^2 = q / D - mu^2} (SPEC.md 2.1).
+ * {@code z = (a - mu) / sigma}, {@code mu = s / D}, {@code sigma^2 = q / D - mu^2} (docs/ALGORITHM.md 2.1).
  *
  * <p>Parameters: {@code a} is the paper's alpha (sharpness, &gt; 0; alpha -&gt; infinity gives the hinge
  * {@code max(0, beta - z)}), {@code b} is the paper's beta (the margin on z; {@code b ~ sqrt(D/k - 1)} asks for a

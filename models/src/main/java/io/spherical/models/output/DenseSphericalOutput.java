@@ -7,7 +7,7 @@ import io.spherical.api.Tensor;
 import java.util.Random;
 
 /**
- * Spherical-family output layer computed the ordinary way (SPEC.md 3): it forms all D outputs, so a step costs
+ * Spherical-family output layer computed the ordinary way (docs/ALGORITHM.md 3): it forms all D outputs, so a step costs
  * about {@code 3 D d m} multiply-adds. The O(Dd) baseline of the factored layer and its reference in tests.
  * Mean loss over the minibatch; plain SGD on W.
  */

@@ -11,15 +11,21 @@ import io.spherical.api.UserException;
  * @param biasInput        the constant appended to every h (the authors used 0.001 to keep its row of Q small;
  *                         0 disables the bias)
  * @param stabilisePeriod  every this many steps, pull U's extreme singular values back into [0.5, 2] and refresh
- *                         U^-1 exactly (SPEC.md 6); 0 disables
+ *                         U^-1 exactly (docs/ALGORITHM.md 6); 0 disables
  * @param unfactorPeriod   every this many steps, fold U and omega into V and recompute Q and wbar exactly
  *                         (O(D d^2)); 0 disables
  * @param driftCheckPeriod every this many steps, measure the drift of Q and wbar against W on a random direction
  *                         (O(D d)); 0 disables
  * @param seed             seed of the random initialisation and of the drift directions
+ * @param stepBound        bound on {@code ||2 eta H^T diag(|fq|) H||} above which a step is scaled down (see
+ *                         docs/ALGORITHM.md 5, step control); positive infinity disables the control
  */
 public record FactoredConfig(int classes, int inputDim, int maxBatch, float biasInput, int stabilisePeriod,
-                             int unfactorPeriod, int driftCheckPeriod, long seed) {
+                             int unfactorPeriod, int driftCheckPeriod, long seed, double stepBound) {
+    /** U's singular values then change by a factor in [0.5, 1.5] at most per step. */
+    public static final double DEFAULT_STEP_BOUND = 0.5;
+    /** The largest minibatch: the layer's m x m matrices are single arrays of m^2 elements. */
+    public static final int MAX_BATCH = 46_340;
 
     /** Validates the settings. */
     public FactoredConfig {
@@ -29,6 +35,13 @@ public record FactoredConfig(int classes, int inputDim, int maxBatch, float bias
         if (inputDim < 1 || maxBatch < 1) {
             throw new UserException("Input width and batch size must be >= 1, got " + inputDim + " and " + maxBatch + ".");
         }
+        if (maxBatch > MAX_BATCH) {
+            throw new UserException("The factored layer holds minibatches of at most " + MAX_BATCH + " examples (its m x m"
+                    + " matrices), got " + maxBatch + ". Fix: lower --batch.");
+        }
+        if (!(stepBound > 0)) {
+            throw new UserException("The step bound must be > 0 (infinity disables the control), got " + stepBound + ".");
+        }
         if (stabilisePeriod < 0 || unfactorPeriod < 0 || driftCheckPeriod < 0) {
             throw new UserException("Stabilisation periods must be >= 0 (0 disables).");
         }
@@ -36,12 +49,19 @@ public record FactoredConfig(int classes, int inputDim, int maxBatch, float bias
 
     /** Defaults: bias input 1, stabilise every 100 steps, unfactorise every 10,000, drift check every 1,000. */
     public static FactoredConfig of(int classes, int inputDim, int maxBatch) {
-        return new FactoredConfig(classes, inputDim, maxBatch, 1f, 100, 10_000, 1_000, 1L);
+        return new FactoredConfig(classes, inputDim, maxBatch, 1f, 100, 10_000, 1_000, 1L, DEFAULT_STEP_BOUND);
     }
 
     /** A copy with other stabilisation periods. */
     public FactoredConfig withPeriods(int stabilise, int unfactor, int driftCheck) {
-        return new FactoredConfig(classes, inputDim, maxBatch, biasInput, stabilise, unfactor, driftCheck, seed);
+        return new FactoredConfig(classes, inputDim, maxBatch, biasInput, stabilise, unfactor, driftCheck, seed,
+                stepBound);
+    }
+
+    /** A copy with another step bound (positive infinity disables the step control). */
+    public FactoredConfig withStepBound(double bound) {
+        return new FactoredConfig(classes, inputDim, maxBatch, biasInput, stabilisePeriod, unfactorPeriod,
+                driftCheckPeriod, seed, bound);
     }
 
     /** d: the width of H with the bias column. */

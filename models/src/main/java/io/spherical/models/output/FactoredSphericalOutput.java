@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Spherical-family output layer trained with the exact factored update of Vincent et al. (SPEC.md 4-6): the
+ * Spherical-family output layer trained with the exact factored update of Vincent et al. (docs/ALGORITHM.md 4-6): the
  * {@code D x d} weights are never formed; a training step costs O(m d^2 + m^2 d + m^3) whatever D is.
  *
  * <p>State, all float32 on the backend: {@code W = V U + 1 omega^T} with V ({@code D x d}), U and {@code Uinv = U^-1}
@@ -20,8 +20,8 @@ import java.util.Random;
  *
  * <p>Why float32 for the {@code d x d} state: every product of the step then runs in the backend's fastest GEMM,
  * and the drift this causes is controlled by the periodic exact refresh of U^-1 (with singular-value control) and
- * by unfactorisation, which recomputes Q and wbar exactly; the drift test (SPEC.md 9.5) measures the outcome against
- * a float64 dense run. Batch-major layout: row i of every {@code m x d} buffer is example i, so SPEC.md's
+ * by unfactorisation, which recomputes Q and wbar exactly; the drift test (docs/ALGORITHM.md 6 and 9) measures the outcome against
+ * a float64 dense run. Batch-major layout: row i of every {@code m x d} buffer is example i, so the papers'
  * {@code H} (d x m) is our {@code Hb^T}.
  *
  * <p>No {@code D x m} or {@code D x d} temporary is used in a step; stabilisation uses one {@code D x 1} vector and
@@ -32,11 +32,6 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private static final double SIGMA_LOW = 0.5;
     private static final double SIGMA_HIGH = 2.0;
     private static final int UNFACTOR_BLOCK = 8192;
-    private static final int NS_MAX_ITERATIONS = 12;
-    private static final double NS_TOL = 1e-7;
-    private static final double NS_ACCEPT = 1e-4;
-    /** The step control's bound (see {@link StepControl#BOUND}). */
-    public static final double STEP_BOUND = StepControl.BOUND;
 
     private final Backend b;
     private final FactoredConfig cfg;
@@ -76,7 +71,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private final float[] upload;
     private final StepControl stepControl;
     private final double[] partials = new double[3];
-    private float[] nsHost;
+    private final NewtonSchulz newtonSchulz;
 
     private long steps;
     private double lastDrift = Double.NaN;
@@ -118,6 +113,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         final Tensor ones;
         final Tensor norms;
         final int[] diag;
+        final NewtonSchulz.Workspace inverse;
 
         Work(int m) {
             hb = input.rows(m);
@@ -149,6 +145,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
             ones = mv[9].rowRange(0, m);
             norms = mv[10].rowRange(0, m);
             diag = java.util.stream.IntStream.range(0, m).toArray();
+            inverse = new NewtonSchulz.Workspace(e, t, ones, norms, diag);
         }
     }
 
@@ -216,8 +213,8 @@ public final class FactoredSphericalOutput implements OutputLayer {
         fs = new double[mMax];
         fa = new double[mMax];
         upload = new float[Math.max(mMax, d)];
-        stepControl = new StepControl(mMax);
-        nsHost = new float[mMax];
+        stepControl = new StepControl(mMax, cfg.stepBound());
+        newtonSchulz = new NewtonSchulz(b, Math.max(mMax, d));
     }
 
     private void identity(Tensor t) {
@@ -370,7 +367,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         b.upload(upload, dst);
     }
 
-    /** The three numbers the spherical family sees, per example: q, s and a (SPEC.md 1), without forming O. */
+    /** The three numbers the spherical family sees, per example: q, s and a (docs/ALGORITHM.md 1), without forming O. */
     public void sphericalStats(Tensor h, int[] targets, double[] qOut, double[] sOut, double[] aOut) {
         int m = h.rows();
         forward(work(m), h, targets, m);
@@ -429,7 +426,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
             b.copyColumns(w.ghat, 0, gradOut, 0, dIn);
         }
 
-        // M = G^T G from m x m quantities only (SPEC.md 5.7); K = I_m + H^T H C for Woodbury (5.9)
+        // M = G^T G from m x m quantities only (docs/ALGORITHM.md 5.7); K = I_m + H^T H C for Woodbury (5.9)
         b.gemm(1f, w.hb, false, w.qht, true, 0f, w.p);      // P = H^T Q H
         b.gemm(1f, w.hb, false, w.z, true, 0f, w.r);        // R = H^T (wbar fs^T + WC^T diag(fa))
         b.download(w.p, hP);
@@ -444,7 +441,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
 
         // Uinv <- Uinv - H C K^-1 H^T Uinv  (uses the old Uinv); K^-1 by Newton-Schulz on GEMMs, host LU as fallback
         b.gemm(1f, w.hb, false, uinv, false, 0f, w.y);
-        if (nearIdentityInverse(w.k, w.kinv, w.e, w.t, w.ones, w.diag, w.norms)) {
+        if (newtonSchulz.invert(w.k, w.kinv, w.inverse, false)) {
             b.gemm(1f, w.kinv, false, w.y, false, 0f, w.x);
         } else {
             hostSolves++;
@@ -530,58 +527,12 @@ public final class FactoredSphericalOutput implements OutputLayer {
         }
     }
 
-    /**
-     * x = a^-1 for a close to the identity, by Newton-Schulz iterations {@code x <- x + x (I - a x)} from
-     * {@code x = 2I - a} (or from the x given when {@code warm}); each halves the number of correct digits' deficit
-     * (the residual squares). Stops at float32 precision; returns false when the residual does not shrink, so the
-     * caller can fall back to a direct solve. {@code e} and {@code t} are scratch of a's shape.
-     */
-    private boolean nearIdentityInverse(Tensor a, Tensor x, Tensor e, Tensor t, Tensor ones, int[] diag, Tensor norms) {
-        return newtonSchulz(a, x, e, t, ones, diag, norms, false);
-    }
-
-    private boolean newtonSchulz(Tensor a, Tensor x, Tensor e, Tensor t, Tensor ones, int[] diag, Tensor norms,
-                                 boolean warm) {
-        int n = a.rows();
-        if (!warm) {
-            b.copy(a, x);
-            b.scale(-1f, x);
-            b.fill(ones, 1f);
-            b.addToElements(2f, ones, diag, x);
-        }
-        double prev = Double.POSITIVE_INFINITY;
-        if (nsHost.length < n) {
-            nsHost = new float[n]; // d x d refresh in stabilise(); the per-step m x m case fits from the start
-        }
-        float[] host = nsHost;
-        for (int it = 0; it < NS_MAX_ITERATIONS; it++) {
-            b.gemm(-1f, a, false, x, false, 0f, e);            // e = -a x
-            b.fill(ones, 1f);
-            b.addToElements(1f, ones, diag, e);                // e = I - a x
-            b.reduceRows(Reduction.SUM_SQUARES, e, norms);
-            b.download(norms, host);
-            double res = 0;
-            for (int i = 0; i < n; i++) {
-                res += host[i];
-            }
-            res = Math.sqrt(res);
-            if (!(res < prev * 0.5) || res < NS_TOL * Math.sqrt(n)) {
-                // converged to working precision, or no longer improving
-                return res < NS_ACCEPT;
-            }
-            b.gemm(1f, x, false, e, false, 0f, t);             // x <- x + x e
-            b.axpy(1f, t, x);
-            prev = res;
-        }
-        return false;
-    }
-
     /** Direct solves taken because Newton-Schulz did not converge (a sign of a large step; 0 in normal runs). */
     public int hostSolves() {
         return hostSolves;
     }
 
-    // ---- stabilisation (SPEC.md 6) ----------------------------------------------------------------------------
+    // ---- stabilisation (docs/ALGORITHM.md 6) ----------------------------------------------------------------------------
 
     private void maintain() {
         if (cfg.unfactorPeriod() > 0 && steps % cfg.unfactorPeriod() == 0) {
@@ -595,7 +546,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
     }
 
     /**
-     * Keeps U well conditioned without changing W (SPEC.md 6): when U's extreme singular values leave [0.5, 2], first
+     * Keeps U well conditioned without changing W (docs/ALGORITHM.md 6): when U's extreme singular values leave [0.5, 2], first
      * a scalar rescale {@code U <- U / c}, {@code V <- V c} with c the geometric mean of the extremes (this undoes the
      * uniform shrinking that losses with fq &gt; 0, such as squared error, cause), then rank-one corrections
      * {@code U <- C U}, {@code V <- V C^-1} that pull a remaining extreme back to 1; finally U^-1 is recomputed exactly.
@@ -626,7 +577,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
             }
             // refresh U^-1 to working precision: Newton-Schulz from the kept inverse (quadratic convergence)
             int[] diag = java.util.stream.IntStream.range(0, d).toArray();
-            if (!newtonSchulz(u, uinv, e, t, ones, diag, y, true)) {
+            if (!newtonSchulz.invert(u, uinv, new NewtonSchulz.Workspace(e, t, ones, y, diag), true)) {
                 hostSolves++;
                 identity(e);
                 b.solve(u, e, uinv);

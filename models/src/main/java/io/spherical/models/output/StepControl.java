@@ -1,27 +1,28 @@
 package io.spherical.models.output;
 
 /**
- * Keeps a factored step within what the update can take. One step multiplies U by
- * {@code A = I - 2 eta Hb diag(fq) Hb^T} (SPEC.md 5), and the Woodbury inverse needs K = I + H^T H C, whose eigenvalues
- * other than 1 are A's, to stay near I. When {@code lambda = ||2 eta Hb diag(|fq|) Hb^T||_2} exceeds {@link #BOUND},
- * the layer scales every example's three partials by {@code BOUND / lambda}: the step becomes the exact SGD step of
- * the minibatch's loss times that factor (and dL/dH is that loss's too), so a step can no longer flip or collapse U.
+ * Keeps a factored step within what the update can take (docs/ALGORITHM.md 5, step control). One step multiplies U
+ * by {@code A = I - 2 eta Hb^T diag(fq) Hb}, and the Woodbury inverse needs K = I + H H^T C, whose eigenvalues other
+ * than 1 are A's, to stay near I. When {@code lambda = ||2 eta Hb^T diag(|fq|) Hb||_2} exceeds the bound, the
+ * layer scales every example's three partials by {@code bound / lambda}: the step becomes the exact SGD step of the
+ * minibatch's loss times that factor (and dL/dH is that loss's too), so a step can no longer flip or collapse U.
  *
- * <p>lambda is the largest eigenvalue of the m x m matrix {@code S H^T H S} with {@code S = diag(sqrt(2 eta |fq|))},
+ * <p>lambda is the largest eigenvalue of the m x m matrix {@code S H H^T S} with {@code S = diag(sqrt(2 eta |fq|))},
  * found by power iteration on the host; it is computed only when its upper bound, the trace
  * {@code sum_i 2 eta |fq_i| ||h_i||^2}, exceeds the bound, which in ordinary training it does not.
  */
 final class StepControl {
-    /** Bound on lambda: U's singular values then change by a factor in [0.5, 1.5] at most per step. */
-    static final double BOUND = 0.5;
     private static final int MAX_ITERATIONS = 500;
     private static final double CONVERGED = 1e-9;
 
+    private final double bound;
     private final double[] share;
     private final double[] x;
     private final double[] y;
 
-    StepControl(int maxBatch) {
+    /** Control with the given bound on lambda ({@link FactoredConfig#DEFAULT_STEP_BOUND}; infinity disables). */
+    StepControl(int maxBatch, double bound) {
+        this.bound = bound;
         share = new double[maxBatch];
         x = new double[maxBatch];
         y = new double[maxBatch];
@@ -39,11 +40,11 @@ final class StepControl {
             share[i] = Math.sqrt(2.0 * eta * Math.abs(fq[i]));
             trace += share[i] * share[i] * hh[i * m + i];
         }
-        if (!(trace > BOUND)) {
+        if (!(trace > bound)) {
             return 1.0;
         }
         double lambda = largestEigenvalue(hh, m);
-        return lambda > BOUND ? BOUND / lambda : 1.0;
+        return lambda > bound ? bound / lambda : 1.0;
     }
 
     /** Largest eigenvalue of {@code S H^T H S} by power iteration with Rayleigh quotients, from the all-ones vector. */

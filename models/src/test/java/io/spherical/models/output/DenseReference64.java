@@ -4,7 +4,7 @@ import io.spherical.api.SphericalLoss;
 import io.spherical.testkit.Dense64;
 
 /**
- * The oracle: SPEC.md 3 in double precision on the host. O = W H, G = 2 O diag(fq) + 1 fs^T + Y', dL/dH = W^T G,
+ * The oracle: docs/ALGORITHM.md 3 in double precision on the host. O = W H, G = 2 O diag(fq) + 1 fs^T + Y', dL/dH = W^T G,
  * W &lt;- W - eta G H^T, with the mean loss (partials divided by m), in the batch-major layout.
  */
 public final class DenseReference64 {

@@ -1,6 +1,7 @@
 package io.spherical.models.output;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spherical.api.Backend;
@@ -22,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The factored layer (float32, on a backend) against the float64 dense reference (SPEC.md 9, items 2-4).
+ * The factored layer (float32, on a backend) against the float64 dense reference (docs/ALGORITHM.md 9).
  * A backend runs it by extending it. Tolerances (relative Frobenius): forward q, s, a 2e-5; what the steps change
  * ({@code W_T - W_0}, {@code Q_T - Q_0}, {@code wbar_T - wbar_0}) and dL/dH at every step 1e-4, with step sizes that
  * move W by at least 5% in 50 steps (20% in one step); measured errors are printed.
@@ -56,7 +57,7 @@ public abstract class FactoredLayerContract {
                 new LogSphericalSoftmaxLoss());
     }
 
-    /** (D, inputDim, m) of SPEC.md 9 and the issue: tiny, medium and large vocabularies. */
+    /** (D, inputDim, m) of docs/ALGORITHM.md 9: tiny, medium and large vocabularies. */
     static List<Object[]> cases() {
         List<Object[]> c = new ArrayList<>();
         for (SphericalLoss l : allLosses()) {
@@ -188,6 +189,17 @@ public abstract class FactoredLayerContract {
     }
 
     @Test
+    void withoutStepControlAnOversizedStepFallsBackToTheHostSolveAndStaysExact() {
+        // the control switched off: ||2 eta H^T diag(fq) H|| > 1 flips U along a direction and Newton-Schulz cannot
+        // invert K; the host LU solve takes over and the update stays exact
+        SideBySide.Result res = SideBySide.run(backend, new SquaredErrorLoss(), 1000, 31, 16, 5, 0.3f, 0.05,
+                FactoredConfig.of(1000, 31, 16).withPeriods(1, 0, 0).withStepBound(Double.POSITIVE_INFINITY));
+        System.out.printf("no step control: %s%n", res);
+        assertTrue(res.hostSolves() > 0 && res.controlled() == 0, res.toString());
+        assertTrue(res.worst() < CHANGE_TOL, "the fallback keeps the update exact: " + res);
+    }
+
+    @Test
     void stabilisationAndUnfactorisationLeaveTheFunctionUnchanged() {
         // stabilise every 3 steps, unfactorise every 7: the changes must follow the reference all the same
         SideBySide.Result res = SideBySide.run(backend, new ZLoss(), 500, 15, 8, 40, 0.05f, 0.05,
@@ -296,5 +308,341 @@ public abstract class FactoredLayerContract {
             den += exp[i] * exp[i];
         }
         return Math.sqrt(num / Math.max(den, 1e-300));
+    }
+
+    private FactoredSphericalOutput layer(int classes, int dIn, int m, FactoredConfig cfg, SphericalLoss loss, long seed) {
+        return new FactoredSphericalOutput(backend, cfg, loss, weights(new Random(seed), classes, cfg.width(), 0.05));
+    }
+
+    private void steps(FactoredSphericalOutput f, Tensor ht, Random r, int n, float eta) {
+        for (int s = 0; s < n; s++) {
+            backend.upload(Dense64.randomFloats(r, ht.rows() * ht.cols(), 1.0), ht);
+            f.step(ht, targets(r, ht.rows(), f.classes()), eta, null);
+        }
+    }
+
+    private static boolean isIdentity(float[] a, int d) {
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                if (a[i * d + j] != (i == j ? 1f : 0f)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void maintenanceRunsOnItsPeriods() {
+        int classes = 300;
+        int dIn = 7;
+        int m = 6;
+        Random r = new Random(8);
+        FactoredConfig cfg = FactoredConfig.of(classes, dIn, m).withPeriods(0, 7, 4);
+        try (FactoredSphericalOutput f = layer(classes, dIn, m, cfg, new ZLoss(), 8); Tensor ht = backend.zeros(m, dIn)) {
+            steps(f, ht, r, 3, 0.5f);
+            assertTrue(Double.isNaN(f.lastDrift()), "no drift check before step 4");
+            steps(f, ht, r, 1, 0.5f);
+            assertTrue(f.lastDrift() >= 0 && f.lastDrift() < 1e-4, "drift measured at step 4: " + f.lastDrift());
+            steps(f, ht, r, 2, 0.5f);
+            assertTrue(!isIdentity(backend.toHost(f.state().get("U")), cfg.width()), "U moved by step 6");
+            steps(f, ht, r, 1, 0.5f);
+            assertTrue(isIdentity(backend.toHost(f.state().get("U")), cfg.width())
+                    && isIdentity(backend.toHost(f.state().get("Uinv")), cfg.width()), "unfactorised at step 7");
+            for (float o : backend.toHost(f.state().get("omega"))) {
+                assertEquals(0f, o, "omega folded into V");
+            }
+            assertEquals(7, f.steps());
+            assertEquals(7, f.counter());
+        }
+        // squared error at eta 0.5 shrinks U by half along a direction every step: by step 5 it is out of [0.5, 2]
+        FactoredConfig stab = FactoredConfig.of(classes, dIn, m).withPeriods(5, 0, 0);
+        try (FactoredSphericalOutput f = layer(classes, dIn, m, stab, new SquaredErrorLoss(), 9);
+             Tensor ht = backend.zeros(m, dIn)) {
+            steps(f, ht, r, 4, 0.5f);
+            assertEquals(0, f.rescales() + f.corrections(), "no stabilisation before step 5");
+            steps(f, ht, r, 1, 0.5f);
+            assertTrue(f.rescales() + f.corrections() > 0, "stabilised at step 5");
+            assertTrue(f.inverseError() < 1e-4, "U^-1 refreshed: " + f.inverseError());
+        }
+    }
+
+    @Test
+    void measureDriftSeesACorruptedGramMatrixAndColumnSums() {
+        int classes = 300;
+        int dIn = 7;
+        int m = 6;
+        Random r = new Random(12);
+        FactoredConfig cfg = FactoredConfig.of(classes, dIn, m).withPeriods(0, 0, 0);
+        try (FactoredSphericalOutput f = layer(classes, dIn, m, cfg, new ZLoss(), 12); Tensor ht = backend.zeros(m, dIn)) {
+            steps(f, ht, r, 10, 0.5f);
+            double clean = f.measureDrift();
+            assertTrue(clean < 1e-5, "an exact state has no drift: " + clean);
+            backend.scale(1.01f, f.state().get("Q"));
+            double q = f.measureDrift();
+            assertEquals(0.01, q, 2e-4, "Q 1% too large reads as a 1% drift");
+            backend.scale(1 / 1.01f, f.state().get("Q"));
+            backend.addScalar(1f, f.state().get("wbar"));
+            double s = f.measureDrift();
+            assertTrue(s > 1e-3 && s < 1, "a corrupted wbar is seen: " + s);
+        }
+    }
+
+    @Test
+    void repeatedStabilisationBringsEverySingularValueIntoRange() {
+        int classes = 400;
+        int dIn = 11;
+        int m = 8;
+        Random r = new Random(5);
+        FactoredConfig cfg = FactoredConfig.of(classes, dIn, m).withPeriods(0, 0, 0);
+        try (FactoredSphericalOutput f = layer(classes, dIn, m, cfg, new SquaredErrorLoss(), 5);
+             Tensor ht = backend.zeros(m, dIn)) {
+            steps(f, ht, r, 30, 0.1f);
+            int d = cfg.width();
+            Dense64 before = Dense64.of(f.weights(), classes, d);
+            double[] sv0 = extremeSingularValues(backend.toHost(f.state().get("U")), d);
+            for (int i = 0; i < 2 * d; i++) {
+                f.stabilise();
+            }
+            double[] sv = extremeSingularValues(backend.toHost(f.state().get("U")), d);
+            System.out.printf("U's singular values: [%.3g, %.3g] -> [%.3g, %.3g]%n", sv0[0], sv0[1], sv[0], sv[1]);
+            assertTrue(sv0[0] < 0.5 || sv0[1] > 2, "the test needs a U out of range: " + sv0[0] + " " + sv0[1]);
+            assertTrue(sv[0] > 0.5 * (1 - 1e-3) && sv[1] < 2 * (1 + 1e-3), "in range: " + sv[0] + " " + sv[1]);
+            assertEquals(0, f.hostSolves(), "U^-1 refreshed by Newton-Schulz");
+            double we = Dense64.of(f.weights(), classes, d).relativeError(before);
+            assertTrue(we < 1e-5, "W unchanged by the stabilisations: " + we);
+        }
+    }
+
+    /** The smallest and largest singular values of a d x d matrix, from the eigenvalues of A^T A (Jacobi, double). */
+    static double[] extremeSingularValues(float[] a, int d) {
+        double[][] s = new double[d][d];
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                for (int k = 0; k < d; k++) {
+                    s[i][j] += (double) a[k * d + i] * a[k * d + j];
+                }
+            }
+        }
+        for (int sweep = 0; sweep < 100; sweep++) {
+            for (int p = 0; p < d; p++) {
+                for (int q = p + 1; q < d; q++) {
+                    if (Math.abs(s[p][q]) < 1e-300) {
+                        continue;
+                    }
+                    double theta = (s[q][q] - s[p][p]) / (2 * s[p][q]);
+                    double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+                    if (theta == 0) {
+                        t = 1;
+                    }
+                    double c = 1 / Math.sqrt(t * t + 1);
+                    double sn = t * c;
+                    for (int k = 0; k < d; k++) {
+                        double kp = s[k][p];
+                        double kq = s[k][q];
+                        s[k][p] = c * kp - sn * kq;
+                        s[k][q] = sn * kp + c * kq;
+                    }
+                    for (int k = 0; k < d; k++) {
+                        double pk = s[p][k];
+                        double qk = s[q][k];
+                        s[p][k] = c * pk - sn * qk;
+                        s[q][k] = sn * pk + c * qk;
+                    }
+                }
+            }
+        }
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 0;
+        for (int i = 0; i < d; i++) {
+            lo = Math.min(lo, s[i][i]);
+            hi = Math.max(hi, s[i][i]);
+        }
+        return new double[] {Math.sqrt(Math.max(lo, 0)), Math.sqrt(hi)};
+    }
+
+    @Test
+    void lossesShapeAndArgumentChecks() {
+        int classes = 200;
+        int dIn = 5;
+        int m = 4;
+        Random r = new Random(31);
+        FactoredConfig cfg = FactoredConfig.of(classes, dIn, m).withPeriods(0, 0, 0);
+        float[] w0 = weights(r, classes, cfg.width(), 0.05);
+        SphericalLoss loss = new LogTaylorSoftmaxLoss();
+        DenseReference64 ref = new DenseReference64(w0, classes, dIn, cfg.biasInput(), loss);
+        try (FactoredSphericalOutput f = new FactoredSphericalOutput(backend, cfg, loss, w0);
+             Tensor ht = backend.zeros(m, dIn); Tensor big = backend.zeros(m + 1, dIn);
+             Tensor badScores = backend.zeros(m, classes - 1)) {
+            assertEquals(dIn, f.inputDim());
+            assertEquals(classes, f.classes());
+            assertEquals(m, f.maxBatch());
+            assertTrue(f.normalised(), "log-Taylor softmax is normalised");
+            try (FactoredSphericalOutput z = layer(classes, dIn, m, cfg, new ZLoss(), 1)) {
+                assertTrue(!z.normalised(), "the Z-loss is not normalised");
+            }
+            assertEquals(loss, f.loss());
+            float[] h = Dense64.randomFloats(r, m * dIn, 1.0);
+            int[] t = targets(r, m, classes);
+            backend.upload(h, ht);
+            double[] got = new double[m];
+            f.losses(ht, t, got);
+            double[][] st = new double[3][m];
+            ref.stats(h, m, t, st);
+            double[] partials = new double[3];
+            for (int i = 0; i < m; i++) {
+                double want = loss.evaluate(st[0][i], st[1][i], st[2][i], classes, partials);
+                assertEquals(want, got[i], 1e-5 * Math.abs(want), "loss of example " + i);
+            }
+            assertEquals(0, f.steps(), "losses() takes no step");
+            assertTrue(f.diagnostics().keySet().containsAll(List.of("controlledSteps", "repairs", "hostSolves",
+                    "corrections", "rescales")), f.diagnostics().toString());
+            assertThrows(IllegalArgumentException.class, () -> f.step(big, new int[m + 1], 0.1f, null));
+            assertThrows(IllegalArgumentException.class, () -> f.scores(ht, badScores));
+            try (Tensor fewerRows = backend.zeros(m - 1, classes); Tensor one = backend.zeros(1, dIn)) {
+                assertThrows(IllegalArgumentException.class, () -> f.scores(ht, fewerRows));
+                backend.upload(Dense64.randomFloats(r, dIn, 1.0), one);
+                assertTrue(Double.isFinite(f.step(one, new int[] {3}, 0.1f, null)), "a minibatch of one example");
+                assertEquals(1, f.steps());
+            }
+            backend.fill(f.state().get("Uinv"), 0f);
+            assertEquals(Math.sqrt(cfg.width()), f.inverseError(), 1e-6, "U = I, U^-1 = 0: ||U U^-1 - I|| = sqrt(d)");
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> new FactoredSphericalOutput(backend, cfg, loss, new float[classes * cfg.width() - 1]));
+    }
+
+    @Test
+    void aNonFiniteLossOrStateStopsTheStep() {
+        int classes = 100;
+        int dIn = 5;
+        int m = 4;
+        Random r = new Random(41);
+        FactoredConfig cfg = FactoredConfig.of(classes, dIn, m).withPeriods(0, 0, 0);
+        for (int k = 0; k < 4; k++) {
+            SphericalLoss bad = nanIn(k);
+            try (FactoredSphericalOutput f = layer(classes, dIn, m, cfg, bad, 41); Tensor ht = backend.zeros(m, dIn)) {
+                backend.upload(Dense64.randomFloats(r, m * dIn, 1.0), ht);
+                DivergenceException e = assertThrows(DivergenceException.class,
+                        () -> f.step(ht, targets(r, m, classes), 0.1f, null));
+                assertTrue(e.getMessage().contains("not finite"), e.getMessage());
+            }
+        }
+        try (FactoredSphericalOutput f = layer(classes, dIn, m, cfg, new ZLoss(), 42); Tensor ht = backend.zeros(m, dIn)) {
+            backend.upload(Dense64.randomFloats(r, m * dIn, 1.0), ht);
+            backend.fill(f.state().get("V"), Float.NaN);
+            backend.fill(f.state().get("Q"), Float.NaN);
+            DivergenceException e = assertThrows(DivergenceException.class,
+                    () -> f.step(ht, targets(r, m, classes), 0.1f, null));
+            assertTrue(e.getMessage().contains("inconsistent even after an exact recomputation"), e.getMessage());
+        }
+    }
+
+    /** A loss whose value (k = 0) or partial k - 1 is NaN. */
+    private static SphericalLoss nanIn(int k) {
+        return new SphericalLoss() {
+            @Override
+            public String name() {
+                return "nan";
+            }
+
+            @Override
+            public String description() {
+                return "a loss that returns NaN";
+            }
+
+            @Override
+            public SphericalLoss configure(java.util.Map<String, Double> values) {
+                return this;
+            }
+
+            @Override
+            public double evaluate(double q, double s, double a, long d, double[] partials) {
+                partials[0] = k == 1 ? Double.NaN : 0;
+                partials[1] = k == 2 ? Double.NaN : 0;
+                partials[2] = k == 3 ? Double.NaN : 0;
+                return k == 0 ? Double.NaN : 1.0;
+            }
+        };
+    }
+
+    @Test
+    void unfactorisingInBlocksKeepsALargeLayersFunction() {
+        // D = 20,000 spans three blocks of 8,192 rows in unfactorise() and weights()
+        int classes = 20_000;
+        FactoredConfig cfg = FactoredConfig.of(classes, 6, 8).withPeriods(0, 0, 0);
+        try (FactoredSphericalOutput f = layer(classes, 6, 8, cfg, new ZLoss(), 20); Tensor ht = backend.zeros(8, 6)) {
+            steps(f, ht, new Random(20), 5, 2f);
+            Dense64 before = Dense64.of(f.weights(), classes, cfg.width());
+            Dense64 q = Dense64.of(f.gram(), cfg.width(), cfg.width());
+            f.unfactorise();
+            assertTrue(isIdentity(backend.toHost(f.state().get("U")), cfg.width()), "U reset");
+            Dense64 v = Dense64.of(backend.toHost(f.state().get("V")), classes, cfg.width());
+            double we = v.relativeError(before);
+            assertTrue(we < 1e-6, "V now holds W, every block of it: " + we);
+            assertTrue(Dense64.of(f.gram(), cfg.width(), cfg.width()).relativeError(v.t().times(v)) < 1e-5, "Q exact");
+            assertTrue(Dense64.of(f.gram(), cfg.width(), cfg.width()).relativeError(q) < 1e-4, "and as kept before");
+        }
+    }
+
+    @Test
+    void closeReleasesEveryBuffer() {
+        long before = backend.allocatedBytes();
+        org.junit.jupiter.api.Assumptions.assumeTrue(before >= 0, "this backend does not count its memory");
+        FactoredConfig cfg = FactoredConfig.of(500, 9, 16).withPeriods(2, 3, 2);
+        try (FactoredSphericalOutput f = layer(500, 9, 16, cfg, new ZLoss(), 3); Tensor ht = backend.zeros(16, 9);
+             Tensor out = backend.zeros(16, 500)) {
+            steps(f, ht, new Random(3), 4, 0.3f);
+            f.scores(ht, out);
+            assertTrue(backend.allocatedBytes() > before);
+        }
+        assertEquals(before, backend.allocatedBytes(), "every buffer of the layer released");
+    }
+
+    /** ||a x - I||_F in double from host copies. */
+    private double residual(Tensor a, Tensor x) {
+        int n = a.rows();
+        Dense64 p = Dense64.of(backend.toHost(a), n, n).times(Dense64.of(backend.toHost(x), n, n));
+        for (int i = 0; i < n; i++) {
+            p.set(i, i, p.get(i, i) - 1);
+        }
+        return p.norm();
+    }
+
+    @Test
+    void newtonSchulzInvertsNearIdentityMatricesAndReportsFailure() {
+        int n = 20;
+        Random r = new Random(77);
+        float[] eye = new float[n * n];
+        float[] a = Dense64.randomFloats(r, n * n, 0.3 / n);
+        for (int i = 0; i < n; i++) {
+            eye[i * n + i] = 1f;
+            a[i * n + i] += 1f;
+        }
+        NewtonSchulz ns = new NewtonSchulz(backend, 1);
+        try (Tensor at = backend.fromHost(a, n, n); Tensor x = backend.zeros(n, n); Tensor e = backend.zeros(n, n);
+             Tensor t = backend.zeros(n, n); Tensor ones = backend.zeros(n, 1); Tensor norms = backend.zeros(n, 1)) {
+            NewtonSchulz.Workspace w = new NewtonSchulz.Workspace(e, t, ones, norms,
+                    java.util.stream.IntStream.range(0, n).toArray());
+            assertTrue(ns.invert(at, x, w, false), "a near-identity matrix is inverted");
+            double cold = residual(at, x);
+            assertTrue(cold < 1e-5, "residual " + cold);
+            float[] kept = backend.toHost(x);
+            for (int i = 0; i < kept.length; i++) {
+                kept[i] *= 1.01f;                                    // a kept inverse that has drifted by 1%
+            }
+            backend.upload(kept, x);
+            assertTrue(ns.invert(at, x, w, true) && residual(at, x) < 1e-5, "refined from a warm start");
+            for (int i = 0; i < eye.length; i++) {
+                eye[i] = -eye[i];
+            }
+            backend.upload(eye, at);                                 // -I: the residual of 2I - a never shrinks
+            assertTrue(!ns.invert(at, x, w, false), "-I is reported as out of reach");
+            for (int i = 0; i < eye.length; i++) {
+                eye[i] = -3f * eye[i];
+            }
+            backend.upload(eye, at);                                 // 3I: |1 - 3| > 1
+            assertTrue(!ns.invert(at, x, w, false), "3I is reported as out of reach");
+        }
     }
 }

@@ -26,15 +26,16 @@ final class SideBySide {
      *                    the Z-loss the columns of dW sum to zero, so dwbar_ref is 0 and dW sets the scale
      * @param dwbar       the same for the kept wbar = W^T 1
      * @param grad        worst step of ||g - g_ref|| / || |G| |W| || (the error scale of G W, immune to cancellation)
+     * @param loss        worst step of |L - L_ref| / |L_ref| for the mean loss that step() returns
      * @param moved       ||dW_ref|| / ||W_0||: how far the steps moved W
      * @param qMoved      ||dQ_ref|| / ||Q_0||
      * @param driftMetric the layer's last drift measurement
      */
-    record Result(double w, double dw, double dq, double dwbar, double grad, double moved, double qMoved,
+    record Result(double w, double dw, double dq, double dwbar, double grad, double loss, double moved, double qMoved,
                   double driftMetric, int hostSolves, int repairs, int corrections, int rescales, long controlled) {
-        /** The largest of the change errors and the gradient error. */
+        /** The largest of the change errors, the gradient error and the loss error. */
         double worst() {
-            return Math.max(Math.max(dw, dq), Math.max(dwbar, grad));
+            return Math.max(Math.max(Math.max(dw, dq), Math.max(dwbar, grad)), loss);
         }
     }
 
@@ -44,11 +45,12 @@ final class SideBySide {
         Random r = new Random(classes * 17L + dIn * 3L + m);
         float[] w0 = FactoredLayerContract.weights(r, classes, cfg.width(), scale);
         DenseReference64 ref = new DenseReference64(w0, classes, dIn, cfg.biasInput(), loss)
-                .withStepBound(FactoredSphericalOutput.STEP_BOUND);
+                .withStepBound(cfg.stepBound());
         Dense64 wStart = ref.w.copy();
         Dense64 qStart = ref.gram();
         Dense64 sStart = ref.columnSums();
         double worstGrad = 0;
+        double worstLoss = 0;
         double[] lossOut = new double[1];
         try (FactoredSphericalOutput f = new FactoredSphericalOutput(backend, cfg, loss, w0);
              Tensor ht = backend.zeros(m, dIn); Tensor gt = backend.zeros(m, dIn)) {
@@ -58,8 +60,9 @@ final class SideBySide {
                 float[] h = Dense64.randomFloats(r, m * dIn, 1.0);
                 int[] t = FactoredLayerContract.targets(r, m, classes);
                 backend.upload(h, ht);
-                f.step(ht, t, eta, gt);
+                double l = f.step(ht, t, eta, gt);
                 Dense64 g = ref.step(h, m, t, eta, lossOut);
+                worstLoss = Math.max(worstLoss, Math.abs(l - lossOut[0]) / Math.max(Math.abs(lossOut[0]), 1e-12));
                 Dense64 diff = Dense64.of(backend.toHost(gt), m, dIn).plus(-1, g);
                 double ge = diff.norm() / Math.max(ref.lastGradientScale().norm(), 1e-300);
                 worstGrad = Math.max(worstGrad, ge);
@@ -72,7 +75,7 @@ final class SideBySide {
             Dense64 dsRef = ref.columnSums().plus(-1, sStart);
             return new Result(wT.relativeError(ref.w), wT.plus(-1, wStart).relativeError(dwRef),
                     qT.plus(-1, qKept0).relativeError(dqRef),
-                    sT.plus(-1, sKept0).plus(-1, dsRef).norm() / Math.max(dsRef.norm(), dwRef.norm()), worstGrad,
+                    sT.plus(-1, sKept0).plus(-1, dsRef).norm() / Math.max(dsRef.norm(), dwRef.norm()), worstGrad, worstLoss,
                     dwRef.norm() / wStart.norm(), dqRef.norm() / qStart.norm(), f.lastDrift(), f.hostSolves(),
                     f.repairs(), f.corrections(), f.rescales(), f.controlledSteps());
         }
