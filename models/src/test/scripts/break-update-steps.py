@@ -4,35 +4,36 @@ on ND4J; prints KILLED or SURVIVED for each. Run from the repository root after 
     python3 models/src/test/scripts/break-update-steps.py
 The source file is restored at the end, whatever happens."""
 import subprocess, sys, re
-P = 'models/src/main/java/io/spherical/models/output/FactoredSphericalOutput.java'
+D = 'models/src/main/java/io/spherical/models/output/'
+P, S, M = D + 'FactoredSphericalOutput.java', D + 'Stabiliser.java', D + 'SmallMatrices.java'
 MUTANTS = [
- ("forward: U h (HUt) with U untransposed", "b.gemm(1f, w.hb, false, u, true, 0f, w.hut);        // HUt", "b.gemm(1f, w.hb, false, u, false, 0f, w.hut);        // HUt"),
- ("forward: Q h doubled (q)", "b.gemm(1f, w.hb, false, q, true, 0f, w.qht);", "b.gemm(2f, w.hb, false, q, true, 0f, w.qht);"),
- ("forward: s = wbar . h halved", "b.gemm(1f, w.hb, false, wbar, true, 0f, w.s);", "b.gemm(0.5f, w.hb, false, wbar, true, 0f, w.s);"),
- ("forward: a without omega . h", "b.axpy(1f, w.ho, w.a);", "b.axpy(0f, w.ho, w.a);"),
- ("backward: dL/dH without the factor 2 of fq", "b.scaleRows(w.qht, w.fq2, w.ghat);", "b.scaleRows(w.qht, w.fq, w.ghat);"),
- ("backward: W_C without omega", "b.addRowVector(1f, omega, w.wc);\n        b.gemm(1f, w.fs", "b.addRowVector(0f, omega, w.wc);\n        b.gemm(1f, w.fs"),
- ("M: one of the fs fa cross terms dropped", "+ fs[i] * fa[j] + fa[i] * fs[j]", "+ fs[i] * fa[j]"),
- ("M: repeated targets treated as distinct", "val += fa[i] * fa[j];", "val += 0;"),
- ("K: C on the wrong side", "(-2.0 * eta * fq[j])", "(-2.0 * eta * fq[i])"),
- ("U^-1: Woodbury correction with the wrong sign", "b.gemm(-1f, w.hb, true, w.x, false, 1f, uinv);", "b.gemm(1f, w.hb, true, w.x, false, 1f, uinv);"),
- ("U: update without the factor 2", "b.gemm(-2f * eta, w.hut, true, w.hb, false, 1f, u);", "b.gemm(-1f * eta, w.hut, true, w.hb, false, 1f, u);"),
- ("omega: without the factor 2 of fq", "upload[i] = (float) (2.0 * fq[i] * hho[i] + fs[i]);", "upload[i] = (float) (fq[i] * hho[i] + fs[i]);"),
- ("V: rows of the targets updated twice as far", "b.scatterAddRows(-eta, w.y, targets, v);", "b.scatterAddRows(-2 * eta, w.y, targets, v);"),
- ("Q: the eta^2 H M H^T term dropped", "b.gemm(eta * eta, w.mgram, false, w.hb, false, 0f, w.x);", "b.gemm(0f, w.mgram, false, w.hb, false, 0f, w.x);"),
- ("Q: the -eta G^T H term dropped", "b.gemm(-eta, w.ghat, true, w.hb, false, 1f, q);", "b.gemm(0f, w.ghat, true, w.hb, false, 1f, q);"),
- ("Q: never updated", "b.gemm(1f, w.hb, true, w.x, false, 1f, q);\n        b.gemm(-eta, w.ghat, true, w.hb, false, 1f, q);", "// Q frozen"),
- ("wbar: without the target term fa", "(2.0 * fq[i] * hs[i] + (double) classes * fs[i] + fa[i])", "(2.0 * fq[i] * hs[i] + (double) classes * fs[i])"),
- ("stabilise: V not compensated by the rescale", "b.scale((float) c, v);", "b.scale(1f, v);"),
- ("stabilise: V not compensated by a correction", "b.gemm((float) (1.0 / t - 1), vu, false, x, true, 1f, v);", "b.gemm(0f, vu, false, x, true, 1f, v);"),
+ ("forward: U h (HUt) with U untransposed", P, "b.gemm(1f, w.hb, false, st.u, true, 0f, w.hu);        // rows", "b.gemm(1f, w.hb, false, st.u, false, 0f, w.hu);        // rows"),
+ ("forward: Q h doubled (q)", P, "b.gemm(1f, w.hb, false, st.q, true, 0f, w.qh);", "b.gemm(2f, w.hb, false, st.q, true, 0f, w.qh);"),
+ ("forward: s = wbar . h halved", P, "b.gemm(1f, w.hb, false, st.wbar, true, 0f, w.s);", "b.gemm(0.5f, w.hb, false, st.wbar, true, 0f, w.s);"),
+ ("forward: a without omega . h", P, "b.axpy(1f, w.omegaH, w.a);", "b.axpy(0f, w.omegaH, w.a);"),
+ ("backward: dL/dH without the factor 2 of fq", P, "b.scaleRows(w.qh, w.fq2, w.ghat);", "b.scaleRows(w.qh, w.fq, w.ghat);"),
+ ("backward: W_C without omega", P, "b.addRowVector(1f, st.omega, w.wc);", "b.addRowVector(0f, st.omega, w.wc);"),
+ ("M: one of the fs fa cross terms dropped", M, "+ fs[i] * fa[j] + fa[i] * fs[j]", "+ fs[i] * fa[j]"),
+ ("M: repeated targets treated as distinct", M, "val += fa[i] * fa[j];", "val += 0;"),
+ ("K: C on the wrong side", M, "(-2.0 * eta * fq[j])", "(-2.0 * eta * fq[i])"),
+ ("U^-1: Woodbury correction with the wrong sign", P, "b.gemm(-1f, w.hb, true, w.x, false, 1f, st.uinv);", "b.gemm(1f, w.hb, true, w.x, false, 1f, st.uinv);"),
+ ("U: update without the factor 2", P, "b.gemm(-2f * eta, w.hu, true, w.hb, false, 1f, st.u);", "b.gemm(-1f * eta, w.hu, true, w.hb, false, 1f, st.u);"),
+ ("omega: without the factor 2 of fq", P, "(2.0 * buf.fq[i] * buf.omegaH[i] + buf.fs[i])", "(buf.fq[i] * buf.omegaH[i] + buf.fs[i])"),
+ ("V: rows of the targets updated twice as far", P, "b.scatterAddRows(-eta, w.y, targets, st.v);", "b.scatterAddRows(-2 * eta, w.y, targets, st.v);"),
+ ("Q: the eta^2 H M H^T term dropped", P, "b.gemm(eta * eta, w.gram, false, w.hb, false, 0f, w.x);", "b.gemm(0f, w.gram, false, w.hb, false, 0f, w.x);"),
+ ("Q: the -eta G^T H term dropped", P, "b.gemm(-eta, w.ghat, true, w.hb, false, 1f, st.q);", "b.gemm(0f, w.ghat, true, w.hb, false, 1f, st.q);"),
+ ("Q: never updated", P, "b.gemm(1f, w.hb, true, w.x, false, 1f, st.q);\n        b.gemm(-eta, w.ghat, true, w.hb, false, 1f, st.q);", "// Q frozen"),
+ ("wbar: without the target term fa", P, "(double) classes * buf.fs[i] + buf.fa[i])", "(double) classes * buf.fs[i])"),
+ ("stabilise: V not compensated by the rescale", S, "b.scale((float) c, st.v);", "b.scale(1f, st.v);"),
+ ("stabilise: V not compensated by a correction", S, "b.gemm((float) (1.0 / t - 1), vu, false, x, true, 1f, st.v);", "b.gemm(0f, vu, false, x, true, 1f, st.v);"),
 ]
-orig = open(P).read()
-results = []
+originals = {f: open(f).read() for f in (P, S, M)}
 try:
-    for name, old, new in MUTANTS:
+    for name, f, old, new in MUTANTS:
+        orig = originals[f]
         if orig.count(old) != 1:
             print(f"SKIP {name}: pattern found {orig.count(old)} times", flush=True); continue
-        open(P, 'w').write(orig.replace(old, new))
+        open(f, 'w').write(orig.replace(old, new))
         c = subprocess.run("mvn -B -q -o -pl models compile", shell=True, capture_output=True, text=True)
         if c.returncode:
             print(f"COMPILE-ERROR {name}", flush=True); continue
@@ -41,6 +42,8 @@ try:
         tot, fail, err = (m[-1] if m else ("?", "?", "?"))
         verdict = "KILLED" if t.returncode else "SURVIVED"
         print(f"{verdict} {name}: {fail} failures, {err} errors of {tot} tests", flush=True)
+        open(f, 'w').write(orig)
 finally:
-    open(P, 'w').write(orig)
+    for f, text in originals.items():
+        open(f, 'w').write(text)
     subprocess.run("mvn -B -q -o -pl models compile", shell=True)

@@ -47,6 +47,24 @@ final class StepControl {
         return lambda > bound ? bound / lambda : 1.0;
     }
 
+    /**
+     * Scales the partials of a minibatch in place when its step is too large; returns whether it did.
+     *
+     * @param hh H H^T, m x m row-major
+     */
+    boolean apply(double[] fq, double[] fs, double[] fa, float[] hh, int m, float eta) {
+        double c = factor(fq, hh, m, eta);
+        if (!(c < 1)) {
+            return false;
+        }
+        for (int i = 0; i < m; i++) {
+            fq[i] *= c;
+            fs[i] *= c;
+            fa[i] *= c;
+        }
+        return true;
+    }
+
     /** Largest eigenvalue of {@code S H^T H S} by power iteration with Rayleigh quotients, from the all-ones vector. */
     private double largestEigenvalue(float[] hh, int m) {
         java.util.Arrays.fill(x, 0, m, 1.0 / Math.sqrt(m));

@@ -238,4 +238,30 @@ class LossTest {
             assertTrue(l.normalised());
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("losses")
+    void everyLossDescribesItselfAndRebuildsFromItsOwnValues(SphericalLoss loss) {
+        assertTrue(!loss.name().isBlank() && !loss.description().isBlank(), loss.toString());
+        SphericalLoss again = loss.configure(loss.values());
+        assertEquals(loss.values(), again.values(), "configure(values()) gives the same loss");
+        double[] p1 = new double[3];
+        double[] p2 = new double[3];
+        assertEquals(loss.evaluate(7.0, 1.5, 0.9, 20, p1), again.evaluate(7.0, 1.5, 0.9, 20, p2), 0.0);
+        assertTrue(java.util.Arrays.equals(p1, p2), loss.toString());
+        assertEquals(loss.parameters().stream().map(io.spherical.api.Hyperparameter::name).sorted().toList(),
+                loss.values().keySet().stream().sorted().toList(), "every declared parameter has a value");
+        assertThrows(UserException.class, () -> loss.configure(Map.of("no-such-parameter", 1.0)));
+    }
+
+    @Test
+    void impossibleHyperparametersAreRejected() {
+        assertThrows(UserException.class, () -> new ZLoss(Double.POSITIVE_INFINITY, 0));
+        assertThrows(UserException.class, () -> new ZLoss(Double.NaN, 0));
+        assertThrows(UserException.class, () -> new ZLoss(1, Double.NaN));
+        assertThrows(UserException.class, () -> new ZLoss(1, Double.NEGATIVE_INFINITY));
+        assertThrows(UserException.class, () -> new LogSphericalSoftmaxLoss(0));
+        assertThrows(UserException.class, () -> new LogSphericalSoftmaxLoss(Double.POSITIVE_INFINITY));
+        new LogSphericalSoftmaxLoss(Double.MIN_VALUE); // the smallest positive eps is allowed
+    }
 }
