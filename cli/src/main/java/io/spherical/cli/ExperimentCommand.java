@@ -13,6 +13,8 @@ import io.spherical.models.lm.OutputKind;
 import io.spherical.models.loss.LossRegistry;
 import io.spherical.models.optim.OptimizerRegistry;
 import io.spherical.models.train.Metrics;
+import io.spherical.models.output.DivergenceException;
+import io.spherical.models.train.RunDirectory;
 import io.spherical.models.train.Trainer;
 import io.spherical.models.train.TrainingConfig;
 import java.io.IOException;
@@ -134,17 +136,16 @@ final class ExperimentCommand implements Callable<Integer> {
                             return Main.INTERRUPTED;
                         }
                         node = json.valueToTree(trainer.evaluate(dir, c, Split.TEST, maxEval, progress));
-                    } catch (UserException e) {
-                        if (!e.getMessage().startsWith("Training diverged")) {
-                            throw e;
-                        }
+                    } catch (DivergenceException e) {
                         // a configuration that diverges is a result too: recorded, and the grid goes on
                         progress.status(g.name() + ": " + e.getMessage());
                         node = json.createObjectNode();
                         node.put("diverged", e.getMessage());
+                        node.put("divergedAtEpoch", e.epoch());
+                        node.put("divergedAtStep", e.step());
                     }
                     node.put("trainMinutes", (System.nanoTime() - t0) / 6e10);
-                    Trainer.writeAtomically(test, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
+                    RunDirectory.writeAtomically(test, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
                 }
                 ObjectNode node = (ObjectNode) json.readTree(test.toFile());
                 minutes.put(g.name(), node.path("trainMinutes").asDouble());
@@ -166,7 +167,7 @@ final class ExperimentCommand implements Callable<Integer> {
         });
         diverged.forEach((name, why) -> csv.append(String.format(Locale.ROOT, "%s,diverged,,,,,,,,,%.1f%n", name,
                 minutes.get(name))));
-        Trainer.writeAtomically(out.resolve("results.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+        RunDirectory.writeAtomically(out.resolve("results.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
         plot(results, out.resolve("topk.png"));
         spec.commandLine().getOut().print(csv);
         spec.commandLine().getOut().println("Wrote " + out.resolve("results.csv") + " and " + out.resolve("topk.png"));

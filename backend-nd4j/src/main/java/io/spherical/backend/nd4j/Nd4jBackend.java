@@ -41,7 +41,6 @@ final class Nd4jBackend implements Backend {
                     "OMP_WAIT_POLICY is not PASSIVE: ND4J's OpenMP threads will spin between native calls and slow the "
                     + "Java loops in between (measured 4x on the hierarchical softmax step). Set OMP_WAIT_POLICY=PASSIVE.");
         }
-        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
     }
 
     @Override

@@ -46,9 +46,7 @@ public record TrainingConfig(int epochs, int batch, double learningRate, String 
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new UserException("--lr must be a positive number, got " + learningRate + ".");
         }
-        if (!schedule.equals("constant") && !schedule.equals("linear") && !schedule.equals("plateau")) {
-            throw new UserException("--schedule must be constant, linear or plateau, got '" + schedule + "'.");
-        }
+        Schedule.parse(schedule);
         if (minCount < 1) {
             throw new UserException("--min-count must be >= 1, got " + minCount + ".");
         }
@@ -62,6 +60,11 @@ public record TrainingConfig(int epochs, int batch, double learningRate, String 
     public TrainingConfig withEpochs(int e) {
         return new TrainingConfig(e, batch, learningRate, schedule, optimizer, optimizerParams, patience, minCount,
                 maxTrainExamples, maxEvalExamples, checkpointEvery);
+    }
+
+    /** The learning-rate schedule. */
+    public Schedule scheduleType() {
+        return Schedule.parse(schedule);
     }
 
     /** A copy with another minibatch size. */

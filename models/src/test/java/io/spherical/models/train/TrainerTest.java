@@ -138,4 +138,18 @@ class TrainerTest {
             assertTrue(e.getMessage().contains("another model or vocabulary"), e.getMessage());
         }
     }
+
+    @Test
+    void divergenceIsTypedWithItsEpochAndStepAndLeavesTheCheckpoint(@TempDir Path tmp) {
+        TrainingConfig tc = quick(2, "sgd").withLimits(2000, 200).withLearningRate(1e30);
+        io.spherical.models.output.DivergenceException e = assertThrows(
+                io.spherical.models.output.DivergenceException.class, () -> trainer().train(corpus,
+                        small(OutputKind.SOFTMAX), tc, tmp.resolve("d"), false, new TrainingListener() { },
+                        new AtomicBoolean()));
+        assertEquals(1, e.epoch());
+        assertTrue(e.step() >= 1 && e.step() <= 40, "step " + e.step());
+        assertTrue(e.getMessage().contains("(epoch 1, step " + e.step() + ")")
+                && e.getMessage().contains(tmp.resolve("d").resolve(Trainer.CHECKPOINT).toString()), e.getMessage());
+        assertTrue(java.nio.file.Files.exists(tmp.resolve("d").resolve(Trainer.CHECKPOINT)));
+    }
 }
