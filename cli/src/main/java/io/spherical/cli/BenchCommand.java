@@ -1,7 +1,6 @@
 package io.spherical.cli;
 
 import io.spherical.api.Backend;
-import io.spherical.api.BackendDiscovery;
 import io.spherical.api.UserException;
 import io.spherical.models.bench.BenchResult;
 import io.spherical.models.bench.LayerBench;
@@ -72,7 +71,8 @@ final class BenchCommand implements Runnable {
                 throw new UserException("--format must be markdown, csv or json, got '" + format + "'.");
             }
             List<BenchResult> rows = new ArrayList<>();
-            try (Backend b = BackendDiscovery.discover().create(backend)) {
+            try (CommandContext rt = CommandContext.of(backend)) {
+                Backend b = rt.backend();
                 spec.commandLine().getErr().println("backend: " + b.name() + " (" + b.device() + ")");
                 for (int d : vocab) {
                     for (String l : layers) {

@@ -1,13 +1,9 @@
 package io.spherical.cli;
 
-import io.spherical.api.Backend;
-import io.spherical.api.BackendDiscovery;
 import io.spherical.api.UserException;
 import io.spherical.models.data.Corpora;
 import io.spherical.models.data.Corpus;
 import io.spherical.models.data.Split;
-import io.spherical.models.loss.LossRegistry;
-import io.spherical.models.optim.OptimizerRegistry;
 import io.spherical.models.train.Metrics;
 import io.spherical.models.train.Trainer;
 import java.nio.file.Files;
@@ -57,9 +53,8 @@ final class EvalCommand implements Callable<Integer> {
         String spec0 = corpus != null ? corpus : recordedCorpus();
         Progress progress = new Progress(spec.commandLine().getOut());
         Corpus c = Corpora.open(spec0, cache != null ? cache : Corpora.defaultCache(), progress::status);
-        try (Backend b = BackendDiscovery.discover().create(backend)) {
-            Metrics m = new Trainer(b, LossRegistry.discover(), OptimizerRegistry.discover())
-                    .evaluate(run, c, s, maxEval, progress);
+        try (CommandContext rt = CommandContext.of(backend)) {
+            Metrics m = rt.trainer().evaluate(run, c, s, maxEval, progress);
             progress.close();
             var w = spec.commandLine().getOut();
             w.printf(Locale.ROOT, "split %s, %d examples%n", m.split(), m.examples());
@@ -77,7 +72,7 @@ final class EvalCommand implements Callable<Integer> {
     private String recordedCorpus() {
         try {
             var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("run.json").toFile());
-            return ResumeCheck.corpusSpec(node.path("corpus").asText(""), run);
+            return ResumeCheck.recorded(node, run);
         } catch (java.io.IOException e) {
             throw new UserException("Cannot tell which corpus " + run + " was trained on (" + e.getMessage()
                     + "). Fix: pass --corpus.");

@@ -2,16 +2,12 @@ package io.spherical.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.spherical.api.Backend;
-import io.spherical.api.BackendDiscovery;
 import io.spherical.api.UserException;
 import io.spherical.models.data.Corpora;
 import io.spherical.models.data.Corpus;
 import io.spherical.models.data.Split;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.OutputKind;
-import io.spherical.models.loss.LossRegistry;
-import io.spherical.models.optim.OptimizerRegistry;
 import io.spherical.models.train.Metrics;
 import io.spherical.models.output.DivergenceException;
 import io.spherical.models.train.RunDirectory;
@@ -114,8 +110,8 @@ final class ExperimentCommand implements Callable<Integer> {
         Map<String, String> diverged = new LinkedHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
         Signals.onInterrupt(stop);
-        try (Backend b = BackendDiscovery.discover().create(backend)) {
-            Trainer trainer = new Trainer(b, LossRegistry.discover(), OptimizerRegistry.discover());
+        try (CommandContext rt = CommandContext.of(backend)) {
+            Trainer trainer = rt.trainer();
             int i = 0;
             for (Config g : grid) {
                 i++;

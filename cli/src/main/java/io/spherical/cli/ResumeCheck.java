@@ -139,7 +139,13 @@ final class ResumeCheck {
 
     /** The {@code --corpus} value the checkpoint was trained on, read back from its recorded description. */
     String recordedCorpus() {
-        return corpusSpec(manifest.path("corpus").asText(""), runDir);
+        return recorded(manifest, runDir);
+    }
+
+    /** The corpus a run recorded: its {@code corpusSpec}, or (runs written before it existed) its description. */
+    static String recorded(JsonNode record, Path runDir) {
+        String spec = record.path("corpusSpec").asText("");
+        return spec.isEmpty() ? corpusSpec(record.path("corpus").asText(""), runDir) : spec;
     }
 
     /** The {@code --corpus} value that a recorded corpus description ({@code Corpus.describe()}) stands for. */

@@ -1,14 +1,12 @@
 package io.spherical.cli;
 
-import com.google.inject.Guice;
-import com.google.inject.Injector;
 import io.spherical.api.Backend;
 import io.spherical.api.UserException;
 import io.spherical.models.data.Corpora;
 import io.spherical.models.data.Corpus;
-import io.spherical.models.inject.SphericalModule;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.OutputKind;
+import io.spherical.models.train.Preset;
 import io.spherical.models.train.HistoryRow;
 import io.spherical.models.train.Trainer;
 import io.spherical.models.train.TrainingConfig;
@@ -117,10 +115,11 @@ final class TrainCommand implements Callable<Integer> {
         }
         Path runDir = out != null ? out : Path.of("runs", "train-" + LocalDateTime.now().format(
                 DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        CommandContext rt = CommandContext.of(backend);
         if (mc.output().spherical()) {
-            io.spherical.models.loss.LossRegistry.discover().create(mc.loss(), mc.lossParams());
+            rt.losses().create(mc.loss(), mc.lossParams());   // a bad loss or optimizer fails before any download
         }
-        io.spherical.models.optim.OptimizerRegistry.discover().create(tc.optimizer(), tc.optimizerParams());
+        rt.optimizers().create(tc.optimizer(), tc.optimizerParams());
         Progress progress = new Progress(w);
         String corpusSpec = corpus;
         if (resume) {
@@ -130,16 +129,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         Corpus c = Corpora.open(corpusSpec != null ? corpusSpec : "brown", cache != null ? cache : Corpora.defaultCache(),
                 progress::status);
-        Injector injector = Guice.createInjector(new SphericalModule(backend, mc, tc));
         AtomicBoolean stop = new AtomicBoolean();
         Signals.onInterrupt(stop);
-        try (Backend be = injector.getInstance(Backend.class)) {
+        try (rt) {
+            Backend be = rt.backend();
             w.println("Backend: " + be.name() + " (" + be.device() + ")");
             w.println("Corpus: " + c.describe());
             w.println("Model: " + describe(mc) + "; training: " + tc.optimizer() + " lr " + tc.learningRate()
                     + " (" + tc.schedule() + "), batch " + tc.batch() + ", " + tc.epochs() + " epochs");
             w.flush();
-            Trainer trainer = injector.getInstance(Trainer.class);
+            Trainer trainer = rt.trainer();
             Trainer.Result r = trainer.train(c, mc, tc, runDir, resume, this::resumeChanges, progress, stop);
             progress.close();
             Plots.learningCurve(r.history(), runDir.resolve("learning-curve.png"));
@@ -158,11 +157,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private ModelConfig modelConfig() {
-        ModelConfig base = switch (preset == null ? "brown" : preset) {
-            case "brown" -> ModelConfig.brownDefault();
-            case "1bw" -> ModelConfig.oneBillionWord();
-            default -> throw new UserException("--preset must be brown or 1bw, got '" + preset + "'.");
-        };
+        ModelConfig base = Preset.parse(preset == null ? "brown" : preset).model();
         Map<String, Double> lp = new HashMap<>(Options.keyValues(lossParams, "--loss-param"));
         if (a != null) {
             lp.put("a", a);
@@ -195,9 +190,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private TrainingConfig trainingConfig() {
-        TrainingConfig base = "1bw".equals(preset)
-                ? new TrainingConfig(1, 200, 0.01, "constant", "sgd", Map.of(), 0, 1, 0, 100_000, 10_000)
-                : TrainingConfig.brownDefault();
+        TrainingConfig base = Preset.parse(preset == null ? "brown" : preset).training();
         return new TrainingConfig(epochs != null ? epochs : base.epochs(), batch != null ? batch : base.batch(),
                 lr != null ? lr : base.learningRate(), schedule != null ? schedule : base.schedule(),
                 optimizer != null ? optimizer : base.optimizer(), Options.keyValues(optParams, "--opt-param"),

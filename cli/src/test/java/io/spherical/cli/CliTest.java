@@ -115,6 +115,8 @@ class CliTest {
         String runJson = Files.readString(out.resolve("run.json"));
         assertTrue(runJson.contains("\"backend\" : \"nd4j\"") && runJson.contains("\"seed\"")
                 && runJson.contains("\"totalSeconds\""), runJson);
+        assertTrue(runJson.contains("\"corpusSpec\" : \"" + corpus.toAbsolutePath().normalize() + "\""),
+                "the corpus is recorded as the value that reopens it: " + runJson);
         Run e = run("eval", "--run", out.toString(), "--split", "test");
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("top-10 error") && e.out().contains("MRR"), e.out());

@@ -22,11 +22,23 @@ public final class BrownCorpus implements Corpus {
     public static final int VALID_TOKENS = 200_000;
 
     private final Path dir;
+    private final boolean fromCache;
     private List<List<String[]>> splits;
 
     /** The corpus in {@code dir} (the extracted package folder holding ca01 ...). */
     public BrownCorpus(Path dir) {
+        this(dir, false);
+    }
+
+    /** The corpus in {@code dir}; {@code fromCache} when it is the default one fetched into the cache. */
+    public BrownCorpus(Path dir, boolean fromCache) {
         this.dir = dir;
+        this.fromCache = fromCache;
+    }
+
+    @Override
+    public String spec() {
+        return fromCache ? "brown" : dir.toAbsolutePath().normalize().toString();
     }
 
     @Override

@@ -35,7 +35,7 @@ public final class Corpora {
     /** Opens {@code spec}; {@code status} receives one-line progress messages (fetching, extracting). */
     public static Corpus open(String spec, Path cache, Consumer<String> status) {
         if (spec == null || spec.isBlank() || spec.equals("brown")) {
-            return new BrownCorpus(brown(cache, status));
+            return new BrownCorpus(brown(cache, status), true);
         }
         if (spec.startsWith("1bw:")) {
             return new OneBillionWordCorpus(Path.of(spec.substring(4)));

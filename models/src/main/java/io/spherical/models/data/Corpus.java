@@ -11,6 +11,12 @@ public interface Corpus {
     /** A short description, e.g. {@code brown (NLTK tagged format, /path)}. */
     String describe();
 
+    /**
+     * The {@code --corpus} value that opens this corpus again ({@code brown}, an absolute directory, or
+     * {@code 1bw:DIR}); recorded in checkpoints and run.json so that eval and resume need not be told.
+     */
+    String spec();
+
     /** The chunks of a split, in their natural order. */
     List<Chunk> chunks(Split split);
 

@@ -49,6 +49,11 @@ public final class LineCorpus implements Corpus {
     }
 
     @Override
+    public String spec() {
+        return dir.toAbsolutePath().normalize().toString();
+    }
+
+    @Override
     public String describe() {
         return "line-per-sentence text (" + dir + ")";
     }

@@ -47,6 +47,11 @@ public final class OneBillionWordCorpus implements Corpus {
     }
 
     @Override
+    public String spec() {
+        return "1bw:" + root.toAbsolutePath().normalize();
+    }
+
+    @Override
     public String describe() {
         return "One Billion Word (" + root + ", " + train.size() + " training shards)";
     }

@@ -81,6 +81,7 @@ public final class RunDirectory {
         o.put("name", opt.name());
         o.set("values", Checkpoint.JSON.valueToTree(opt.values()));
         m.put("corpus", corpus.describe());
+        m.put("corpusSpec", corpus.spec());
         m.put("vocabularySize", vocab.size());
         return m;
     }
