@@ -1,5 +1,8 @@
 package io.spherical.api;
 
+import io.spherical.api.spi.HostLinearAlgebra;
+import io.spherical.api.spi.Shapes;
+
 /**
  * A compute device: it creates float32 {@link Tensor}s and runs a small, complete set of BLAS-like operations
  * into caller-provided outputs.

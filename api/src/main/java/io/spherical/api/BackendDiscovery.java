@@ -1,5 +1,7 @@
 package io.spherical.api;
 
+import io.spherical.api.spi.Services;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

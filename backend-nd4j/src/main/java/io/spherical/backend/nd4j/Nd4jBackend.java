@@ -2,7 +2,7 @@ package io.spherical.backend.nd4j;
 
 import io.spherical.api.Backend;
 import io.spherical.api.Reduction;
-import io.spherical.api.Shapes;
+import io.spherical.api.spi.Shapes;
 import io.spherical.api.Tensor;
 import io.spherical.api.UnaryOp;
 import java.nio.FloatBuffer;

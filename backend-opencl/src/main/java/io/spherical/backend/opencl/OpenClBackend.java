@@ -19,7 +19,7 @@ import static org.jocl.CL.clGetDeviceInfo;
 
 import io.spherical.api.Backend;
 import io.spherical.api.Reduction;
-import io.spherical.api.Shapes;
+import io.spherical.api.spi.Shapes;
 import io.spherical.api.Tensor;
 import io.spherical.api.UnaryOp;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.spherical.models.loss;
 
-import io.spherical.api.Services;
+import io.spherical.api.spi.Services;
 import io.spherical.api.SphericalLoss;
 import io.spherical.api.UserException;
 import java.util.ArrayList;

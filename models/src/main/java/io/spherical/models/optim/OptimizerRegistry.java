@@ -1,7 +1,7 @@
 package io.spherical.models.optim;
 
 import io.spherical.api.Optimizer;
-import io.spherical.api.Services;
+import io.spherical.api.spi.Services;
 import io.spherical.api.UserException;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,7 @@
 package io.spherical.models.train;
 
+import io.spherical.api.spi.Shapes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,4 +1,4 @@
-package io.spherical.api;
+package io.spherical.api.spi;
 
 /** Dense linear algebra on the host in double precision: the fallback for backends without a fast solver. */
 public final class HostLinearAlgebra {

@@ -1,4 +1,4 @@
-package io.spherical.api;
+package io.spherical.api.spi;
 
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,4 +1,6 @@
-package io.spherical.api;
+package io.spherical.api.spi;
+
+import io.spherical.api.Tensor;
 
 /** Shape checks shared by backend implementations; a failure is a programming error. */
 public final class Shapes {
