@@ -75,18 +75,8 @@ public final class FactoredSphericalOutput implements OutputLayer {
     }
 
     @Override
-    public int inputDim() {
-        return dIn;
-    }
-
-    @Override
-    public int classes() {
-        return classes;
-    }
-
-    @Override
-    public int maxBatch() {
-        return cfg.maxBatch();
+    public OutputShape shape() {
+        return new OutputShape(dIn, classes, cfg.maxBatch());
     }
 
     @Override

@@ -11,14 +11,23 @@ import io.spherical.api.Tensor;
  */
 public interface OutputLayer extends AutoCloseable {
 
+    /** Its sizes. */
+    OutputShape shape();
+
     /** Width of H (without any bias column the layer adds itself). */
-    int inputDim();
+    default int inputDim() {
+        return shape().inputDim();
+    }
 
     /** D, the number of classes. */
-    int classes();
+    default int classes() {
+        return shape().classes();
+    }
 
     /** The largest minibatch the layer's buffers hold. */
-    int maxBatch();
+    default int maxBatch() {
+        return shape().maxBatch();
+    }
 
     /**
      * One training step.

@@ -70,18 +70,8 @@ public final class SoftmaxOutput implements OutputLayer {
     }
 
     @Override
-    public int inputDim() {
-        return dIn;
-    }
-
-    @Override
-    public int classes() {
-        return classes;
-    }
-
-    @Override
-    public int maxBatch() {
-        return mMax;
+    public OutputShape shape() {
+        return new OutputShape(dIn, classes, mMax);
     }
 
     @Override
