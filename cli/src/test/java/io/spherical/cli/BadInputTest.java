@@ -226,4 +226,21 @@ class BadInputTest {
                 option.substring(eq + 1));
         assertTrue(line.contains(expected) && line.contains("--epochs, --lr"), line);
     }
+
+    @Test
+    void aRealProcessPrintsExactlyOneLineOnStderr() throws Exception {
+        // in a real process the backend's log line is printed too: it must go to stdout, not stderr
+        Path corpus = corpusWithTrain("process", "a b c d\n".repeat(50).getBytes(StandardCharsets.UTF_8));
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "train", "--corpus", corpus.toString(),
+                "--out", root.resolve("o-process").toString(), "--hidden", "100000000", "--min-count", "1"));
+        Process p = new ProcessBuilder(cmd).redirectOutput(root.resolve("process.out").toFile())
+                .redirectError(root.resolve("process.err").toFile()).start();
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the process ended");
+        String err = Files.readString(root.resolve("process.err")).strip();
+        assertEquals(2, p.exitValue(), err);
+        assertEquals(1, err.split("\n").length, "exactly one line on stderr, got:\n" + err);
+        assertTrue(err.startsWith("spherical: This configuration needs a single array"), err);
+    }
 }
