@@ -1,5 +1,6 @@
 package io.spherical.api.spi;
 
+import io.spherical.api.Backend;
 import io.spherical.api.Tensor;
 
 /** Shape checks shared by backend implementations; a failure is a programming error. */
@@ -91,5 +92,26 @@ public final class Shapes {
         if (ranks.length < x.rows()) {
             throw new IllegalArgumentException("targetRanks: output holds " + ranks.length + ", needs " + x.rows());
         }
+    }
+
+    /**
+     * Handles a GEMM with nothing to multiply (C empty, k = 0 or alpha = 0: C becomes beta C, or 0 when beta = 0, so
+     * that NaN in C never leaks) and says whether it did; otherwise the backend runs its own GEMM.
+     *
+     * @param mnk what {@link #gemm} returned
+     */
+    public static boolean trivialGemm(Backend backend, int[] mnk, float alpha, float beta, Tensor c) {
+        if (c.size() == 0) {
+            return true;
+        }
+        if (mnk[2] == 0 || alpha == 0f) {
+            if (beta == 0f) {
+                backend.fill(c, 0f);
+            } else {
+                backend.scale(beta, c);
+            }
+            return true;
+        }
+        return false;
     }
 }

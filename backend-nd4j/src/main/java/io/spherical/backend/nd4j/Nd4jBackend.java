@@ -122,15 +122,7 @@ final class Nd4jBackend implements Backend {
         Nd4jTensor tb = t(b);
         Nd4jTensor tc = t(c);
         int[] mnk = Shapes.gemm(ta, transA, tb, transB, tc);
-        if (tc.size() == 0) {
-            return;
-        }
-        if (mnk[2] == 0 || alpha == 0f) {
-            if (beta == 0f) {
-                fill(tc, 0f);
-            } else {
-                scale(beta, tc);
-            }
+        if (Shapes.trivialGemm(this, mnk, alpha, beta, tc)) {
             return;
         }
         // OpenBLAS overwrites C when beta == 0 (old NaN do not leak; the contract suite checks it)

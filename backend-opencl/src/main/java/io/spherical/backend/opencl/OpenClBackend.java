@@ -254,15 +254,7 @@ final class OpenClBackend implements Backend {
         OpenClTensor tb = t(b);
         OpenClTensor tc = t(c);
         int[] mnk = Shapes.gemm(ta, transA, tb, transB, tc);
-        if (tc.size() == 0) {
-            return;
-        }
-        if (mnk[2] == 0 || alpha == 0f) {
-            if (beta == 0f) {
-                fill(tc, 0f);
-            } else {
-                scale(beta, tc);
-            }
+        if (Shapes.trivialGemm(this, mnk, alpha, beta, tc)) {
             return;
         }
         if (beta == 0f) {
