@@ -684,4 +684,21 @@ public abstract class BackendContract {
             assertTrue(backward < 4 * n * Tolerances.EPS32, "solve backward error " + backward + " at n=" + n);
         }
     }
+
+    @Test
+    void closingTheBackendReleasesItsLiveTensorsAndRefusesFurtherWork() {
+        Backend other = createBackend();
+        Tensor a = other.zeros(3, 4);
+        Tensor view = a.rowRange(1, 2);
+        Tensor b = other.zeros(2, 2);
+        b.close();
+        assertTrue(other.allocatedBytes() != 0, "a is live");
+        other.close();
+        assertTrue(a.isClosed() && view.isClosed(), "closing the backend closes its tensors and their views");
+        if (other.allocatedBytes() >= 0) {
+            assertEquals(0, other.allocatedBytes(), "all memory released");
+        }
+        assertThrows(IllegalStateException.class, () -> other.zeros(1, 1));
+        other.close(); // a second close is harmless
+    }
 }

@@ -2,6 +2,7 @@ package io.spherical.backend.nd4j;
 
 import io.spherical.api.Backend;
 import io.spherical.api.Reduction;
+import io.spherical.api.spi.LiveTensors;
 import io.spherical.api.spi.Shapes;
 import io.spherical.api.Tensor;
 import io.spherical.api.UnaryOp;
@@ -32,8 +33,7 @@ final class Nd4jBackend implements Backend {
     /** Rows x cols above which row-parallel loops pay for their fork/join. */
     private static final long PARALLEL_THRESHOLD = 1 << 16;
 
-    private boolean closed;
-    private long allocated;
+    private final LiveTensors live = new LiveTensors("ND4J");
 
     Nd4jBackend() {
         if (!"PASSIVE".equalsIgnoreCase(System.getenv("OMP_WAIT_POLICY"))) {
@@ -56,19 +56,22 @@ final class Nd4jBackend implements Backend {
 
     @Override
     public Tensor zeros(int rows, int cols) {
+        live.requireOpen();
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException("negative shape " + rows + "x" + cols);
         }
         if ((long) rows * cols > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("tensor " + rows + "x" + cols + " exceeds 2^31 elements");
         }
+        Nd4jTensor t;
         if (rows == 0 || cols == 0) {
-            return new Nd4jTensor(this, null, FloatBuffer.allocate(0), 0, rows, cols, null);
+            t = new Nd4jTensor(this, null, FloatBuffer.allocate(0), 0, rows, cols, null);
+        } else {
+            INDArray arr = Nd4j.create(DataType.FLOAT, new long[] {rows, cols}, 'c');
+            t = new Nd4jTensor(this, arr, arr.data().asNioFloat(), 0, rows, cols, null);
         }
-        INDArray arr = Nd4j.create(DataType.FLOAT, new long[] {rows, cols}, 'c');
-        allocated += 4L * rows * cols;
-        FloatBuffer buf = arr.data().asNioFloat();
-        return new Nd4jTensor(this, arr, buf, 0, rows, cols, null);
+        live.added(t, 4L * rows * cols);
+        return t;
     }
 
     private Nd4jTensor t(Tensor x) {
@@ -76,6 +79,7 @@ final class Nd4jBackend implements Backend {
             throw new IllegalArgumentException("tensor " + x + " does not belong to this ND4J backend");
         }
         n.checkOpen();
+        live.requireOpen();
         return n;
     }
 
@@ -483,20 +487,17 @@ final class Nd4jBackend implements Backend {
     /** Bytes of the tensors this backend created and that are not closed yet. */
     @Override
     public long allocatedBytes() {
-        return allocated;
+        return live.bytes();
     }
 
-    void released(long bytes) {
-        allocated -= bytes;
+    void released(Nd4jTensor root, long bytes) {
+        live.released(root, bytes);
     }
 
+    /** Releases every tensor still open; the backend refuses work afterwards. */
     @Override
     public void close() {
-        closed = true;
-    }
-
-    boolean isClosed() {
-        return closed;
+        live.closeAll();
     }
 
     private static void rowLoop(int rows, int cols, java.util.function.IntConsumer body) {

@@ -39,6 +39,6 @@ final class Nd4jTensor extends ViewTensor<Nd4jTensor> {
         if (arr != null && !arr.wasClosed() && arr.closeable()) {
             arr.close();
         }
-        backend.released(4L * size());
+        backend.released(this, 4L * size());
     }
 }

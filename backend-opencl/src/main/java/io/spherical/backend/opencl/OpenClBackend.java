@@ -19,6 +19,7 @@ import static org.jocl.CL.clGetDeviceInfo;
 
 import io.spherical.api.Backend;
 import io.spherical.api.Reduction;
+import io.spherical.api.spi.LiveTensors;
 import io.spherical.api.spi.Shapes;
 import io.spherical.api.Tensor;
 import io.spherical.api.UnaryOp;
@@ -58,16 +59,16 @@ final class OpenClBackend implements Backend {
     private cl_mem indexBuffer;
     private int indexCapacity;
     private cl_mem intOut;
-    private long allocated;
+    private final LiveTensors live = new LiveTensors("OpenCL");
 
     /** Called by a root tensor when it releases its buffer. */
-    void released(long bytes) {
-        allocated -= bytes;
+    void released(OpenClTensor root, long bytes) {
+        live.released(root, bytes);
     }
 
     @Override
     public long allocatedBytes() {
-        return allocated;
+        return live.bytes();
     }
     private int intOutCapacity;
 
@@ -90,12 +91,20 @@ final class OpenClBackend implements Backend {
         group = g;
     }
 
-    private static String source() {
+    /** kernels.cl preceded by the operation codes, generated from the Java enums so that they cannot disagree. */
+    static String source() {
+        StringBuilder defines = new StringBuilder();
+        for (UnaryOp op : UnaryOp.values()) {
+            defines.append("#define OP_").append(op.name()).append(' ').append(op.ordinal()).append('\n');
+        }
+        for (Reduction r : Reduction.values()) {
+            defines.append("#define RED_").append(r.name()).append(' ').append(r.ordinal()).append('\n');
+        }
         try (InputStream in = OpenClBackend.class.getResourceAsStream("kernels.cl")) {
             if (in == null) {
                 throw new IllegalStateException("kernels.cl missing from the backend-opencl jar");
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return defines + new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -116,11 +125,13 @@ final class OpenClBackend implements Backend {
             throw new IllegalArgumentException("tensor " + x + " does not belong to this OpenCL backend");
         }
         o.checkOpen();
+        live.requireOpen();
         return o;
     }
 
     @Override
     public Tensor zeros(int rows, int cols) {
+        live.requireOpen();
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException("negative shape " + rows + "x" + cols);
         }
@@ -130,7 +141,7 @@ final class OpenClBackend implements Backend {
         }
         cl_mem mem = clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(1, n) * Sizeof.cl_float, null, null);
         OpenClTensor t = new OpenClTensor(this, mem, 0, rows, cols, null);
-        allocated += Math.max(1, n) * Sizeof.cl_float;
+        live.added(t, Math.max(1, n) * Sizeof.cl_float);
         if (n > 0) {
             fill(t, 0f);
         }
@@ -479,7 +490,11 @@ final class OpenClBackend implements Backend {
 
     @Override
     public void close() {
+        if (live.closed()) {
+            return;
+        }
         clFinish(queue);
+        live.closeAll();                       // every tensor still open releases its buffer first
         kernels.values().forEach(CL::clReleaseKernel);
         kernels.clear();
         if (indexBuffer != null) {

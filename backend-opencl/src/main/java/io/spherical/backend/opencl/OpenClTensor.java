@@ -29,6 +29,6 @@ final class OpenClTensor extends ViewTensor<OpenClTensor> {
     @Override
     protected void release() {
         CL.clReleaseMemObject(mem);
-        backend.released(Math.max(1, size()) * (long) org.jocl.Sizeof.cl_float);
+        backend.released(this, Math.max(1, size()) * (long) org.jocl.Sizeof.cl_float);
     }
 }

@@ -1,19 +1,7 @@
 // Kernels of the Spherical OpenCL backend. Every tensor is a buffer plus an offset in floats; matrices are row-major.
 // Work-group-per-row kernels take a __local scratch array of the work-group size.
 
-#define OP_IDENTITY 0
-#define OP_RELU 1
-#define OP_TANH 2
-#define OP_SIGMOID 3
-#define OP_EXP 4
-#define OP_LOG 5
-#define OP_SQUARE 6
-#define OP_SQRT 7
-#define OP_RECIPROCAL 8
-
-#define RED_SUM 0
-#define RED_SUM_SQUARES 1
-#define RED_MAX 2
+// OP_<UnaryOp> and RED_<Reduction> are defined by OpenClBackend from the Java enums' ordinals, before this text.
 
 __kernel void fill(__global float* x, int xo, int n, float v) {
     int i = get_global_id(0);
