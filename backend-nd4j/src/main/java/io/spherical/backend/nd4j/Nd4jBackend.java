@@ -2,7 +2,7 @@ package io.spherical.backend.nd4j;
 
 import io.spherical.api.Backend;
 import io.spherical.api.Reduction;
-import io.spherical.api.spi.LiveTensors;
+import io.spherical.api.spi.BackendBase;
 import io.spherical.api.spi.Shapes;
 import io.spherical.api.Tensor;
 import io.spherical.api.UnaryOp;
@@ -28,14 +28,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * for a 200x200 system with 513 right-hand sides, and its LAPACK path (getrf) crashed the JVM (SIGSEGV) for n = 200
  * with this ND4J build. The factored layer avoids general solves in its hot loop (Newton-Schulz on GEMMs).
  */
-final class Nd4jBackend implements Backend {
+final class Nd4jBackend extends BackendBase<Nd4jTensor> {
 
     /** Rows x cols above which row-parallel loops pay for their fork/join. */
     private static final long PARALLEL_THRESHOLD = 1 << 16;
 
-    private final LiveTensors live = new LiveTensors("ND4J");
 
     Nd4jBackend() {
+        super("ND4J", Nd4jTensor.class);
         if (!"PASSIVE".equalsIgnoreCase(System.getenv("OMP_WAIT_POLICY"))) {
             System.getLogger(Nd4jBackend.class.getName()).log(System.Logger.Level.WARNING,
                     "OMP_WAIT_POLICY is not PASSIVE: ND4J's OpenMP threads will spin between native calls and slow the "
@@ -74,18 +74,9 @@ final class Nd4jBackend implements Backend {
         return t;
     }
 
-    private Nd4jTensor t(Tensor x) {
-        if (!(x instanceof Nd4jTensor n) || n.backend != this) {
-            throw new IllegalArgumentException("tensor " + x + " does not belong to this ND4J backend");
-        }
-        n.checkOpen();
-        live.requireOpen();
-        return n;
-    }
-
     @Override
     public void upload(float[] src, Tensor dst) {
-        Nd4jTensor d = t(dst);
+        Nd4jTensor d = own(dst);
         if (src.length < d.size()) {
             throw new IllegalArgumentException("upload: " + src.length + " values into " + d.shape());
         }
@@ -94,7 +85,7 @@ final class Nd4jBackend implements Backend {
 
     @Override
     public void download(Tensor src, float[] dst) {
-        Nd4jTensor s = t(src);
+        Nd4jTensor s = own(src);
         if (dst.length < s.size()) {
             throw new IllegalArgumentException("download: " + s.shape() + " into " + dst.length + " values");
         }
@@ -102,18 +93,14 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
-        Nd4jTensor s = t(src);
-        Nd4jTensor d = t(dst);
-        Shapes.same(s, d, "copy");
+    protected void copy(Nd4jTensor s, Nd4jTensor d) {
         if (s.size() > 0 && s != d) {
             d.buf.put(d.offset, s.buf, s.offset, (int) s.size());
         }
     }
 
     @Override
-    public void fill(Tensor x, float value) {
-        Nd4jTensor a = t(x);
+    protected void fill(Nd4jTensor a, float value) {
         int n = (int) a.size();
         for (int i = 0; i < n; i++) {
             a.buf.put(a.offset + i, value);
@@ -121,23 +108,14 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
-        Nd4jTensor ta = t(a);
-        Nd4jTensor tb = t(b);
-        Nd4jTensor tc = t(c);
-        int[] mnk = Shapes.gemm(ta, transA, tb, transB, tc);
-        if (Shapes.trivialGemm(this, mnk, alpha, beta, tc)) {
-            return;
-        }
+    protected void gemm(float alpha, Nd4jTensor ta, boolean transA, Nd4jTensor tb, boolean transB, float beta, Nd4jTensor tc,
+                        int[] mnk) {
         // OpenBLAS overwrites C when beta == 0 (old NaN do not leak; the contract suite checks it)
         Nd4j.gemm(ta.arr, tb.arr, tc.arr, transA, transB, alpha, beta);
     }
 
     @Override
-    public void axpy(float alpha, Tensor x, Tensor y) {
-        Nd4jTensor tx = t(x);
-        Nd4jTensor ty = t(y);
-        Shapes.same(tx, ty, "axpy");
+    protected void axpy(float alpha, Nd4jTensor tx, Nd4jTensor ty) {
         int n = (int) tx.size();
         if (n > PARALLEL_THRESHOLD) {
             Nd4j.getBlasWrapper().level1().axpy(n, alpha, tx.arr, ty.arr);
@@ -149,8 +127,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void scale(float alpha, Tensor x) {
-        Nd4jTensor a = t(x);
+    protected void scale(float alpha, Nd4jTensor a) {
         int n = (int) a.size();
         for (int i = 0; i < n; i++) {
             a.buf.put(a.offset + i, alpha * a.buf.get(a.offset + i));
@@ -158,8 +135,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void addScalar(float alpha, Tensor x) {
-        Nd4jTensor a = t(x);
+    protected void addScalar(float alpha, Nd4jTensor a) {
         int n = (int) a.size();
         for (int i = 0; i < n; i++) {
             a.buf.put(a.offset + i, alpha + a.buf.get(a.offset + i));
@@ -167,10 +143,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void map(UnaryOp f, Tensor x, Tensor out) {
-        Nd4jTensor tx = t(x);
-        Nd4jTensor to = t(out);
-        Shapes.same(tx, to, "map");
+    protected void map(UnaryOp f, Nd4jTensor tx, Nd4jTensor to) {
         if (tx.size() == 0) {
             return;
         }
@@ -198,15 +171,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void mapBackward(UnaryOp f, Tensor y, Tensor grad, Tensor out) {
-        if (!f.hasBackward()) {
-            throw new IllegalArgumentException(f + " has no output-form derivative");
-        }
-        Nd4jTensor ty = t(y);
-        Nd4jTensor tg = t(grad);
-        Nd4jTensor to = t(out);
-        Shapes.same(ty, tg, "mapBackward");
-        Shapes.same(ty, to, "mapBackward");
+    protected void mapBackward(UnaryOp f, Nd4jTensor ty, Nd4jTensor tg, Nd4jTensor to) {
         int n = (int) ty.size();
         for (int i = 0; i < n; i++) {
             float v = ty.buf.get(ty.offset + i);
@@ -224,12 +189,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void mul(Tensor a, Tensor b, Tensor out) {
-        Nd4jTensor ta = t(a);
-        Nd4jTensor tb = t(b);
-        Nd4jTensor to = t(out);
-        Shapes.same(ta, tb, "mul");
-        Shapes.same(ta, to, "mul");
+    protected void mul(Nd4jTensor ta, Nd4jTensor tb, Nd4jTensor to) {
         int n = (int) ta.size();
         for (int i = 0; i < n; i++) {
             to.buf.put(to.offset + i, ta.buf.get(ta.offset + i) * tb.buf.get(tb.offset + i));
@@ -237,12 +197,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void scaleRows(Tensor x, Tensor v, Tensor out) {
-        Nd4jTensor tx = t(x);
-        Nd4jTensor tv = t(v);
-        Nd4jTensor to = t(out);
-        Shapes.length(tv, tx.rows(), "scaleRows vector");
-        Shapes.same(tx, to, "scaleRows");
+    protected void scaleRows(Nd4jTensor tx, Nd4jTensor tv, Nd4jTensor to) {
         int c = tx.cols();
         for (int i = 0; i < tx.rows(); i++) {
             float s = tv.buf.get(tv.offset + i);
@@ -255,12 +210,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void scaleColumns(Tensor x, Tensor v, Tensor out) {
-        Nd4jTensor tx = t(x);
-        Nd4jTensor tv = t(v);
-        Nd4jTensor to = t(out);
-        Shapes.length(tv, tx.cols(), "scaleColumns vector");
-        Shapes.same(tx, to, "scaleColumns");
+    protected void scaleColumns(Nd4jTensor tx, Nd4jTensor tv, Nd4jTensor to) {
         int c = tx.cols();
         for (int i = 0; i < tx.rows(); i++) {
             int xo = tx.offset + i * c;
@@ -272,10 +222,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void addRowVector(float alpha, Tensor v, Tensor x) {
-        Nd4jTensor tx = t(x);
-        Nd4jTensor tv = t(v);
-        Shapes.length(tv, tx.cols(), "addRowVector vector");
+    protected void addRowVector(float alpha, Nd4jTensor tv, Nd4jTensor tx) {
         int c = tx.cols();
         for (int i = 0; i < tx.rows(); i++) {
             int xo = tx.offset + i * c;
@@ -286,10 +233,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void reduceRows(Reduction r, Tensor x, Tensor out) {
-        Nd4jTensor tx = t(x);
-        Nd4jTensor to = t(out);
-        Shapes.length(to, tx.rows(), "reduceRows output");
+    protected void reduceRows(Reduction r, Nd4jTensor tx, Nd4jTensor to) {
         int c = tx.cols();
         rowLoop(tx.rows(), c, i -> {
             int xo = tx.offset + i * c;
@@ -302,10 +246,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void reduceColumns(Reduction r, Tensor x, Tensor out) {
-        Nd4jTensor tx = t(x);
-        Nd4jTensor to = t(out);
-        Shapes.length(to, tx.cols(), "reduceColumns output");
+    protected void reduceColumns(Reduction r, Nd4jTensor tx, Nd4jTensor to) {
         int c = tx.cols();
         double[] acc = new double[c];
         java.util.Arrays.fill(acc, r == Reduction.MAX ? Double.NEGATIVE_INFINITY : 0.0);
@@ -329,12 +270,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void rowDot(Tensor a, Tensor b, Tensor out) {
-        Nd4jTensor ta = t(a);
-        Nd4jTensor tb = t(b);
-        Nd4jTensor to = t(out);
-        Shapes.same(ta, tb, "rowDot");
-        Shapes.length(to, ta.rows(), "rowDot output");
+    protected void rowDot(Nd4jTensor ta, Nd4jTensor tb, Nd4jTensor to) {
         int c = ta.cols();
         for (int i = 0; i < ta.rows(); i++) {
             int ao = ta.offset + i * c;
@@ -348,11 +284,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void gatherRows(Tensor src, int[] idx, Tensor out) {
-        Nd4jTensor ts = t(src);
-        Nd4jTensor to = t(out);
-        Shapes.require(to, idx.length, ts.cols(), "gatherRows output");
-        Shapes.indices(idx, idx.length, ts.rows(), "gatherRows");
+    protected void gatherRows(Nd4jTensor ts, int[] idx, Nd4jTensor to) {
         int c = ts.cols();
         for (int i = 0; i < idx.length; i++) {
             to.buf.put(to.offset + i * c, ts.buf, ts.offset + idx[i] * c, c);
@@ -360,11 +292,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void scatterAddRows(float alpha, Tensor src, int[] idx, Tensor dst) {
-        Nd4jTensor ts = t(src);
-        Nd4jTensor td = t(dst);
-        Shapes.require(ts, idx.length, td.cols(), "scatterAddRows source");
-        Shapes.indices(idx, idx.length, td.rows(), "scatterAddRows");
+    protected void scatterAddRows(float alpha, Nd4jTensor ts, int[] idx, Nd4jTensor td) {
         int c = td.cols();
         for (int i = 0; i < idx.length; i++) {
             int so = ts.offset + i * c;
@@ -376,22 +304,14 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void gatherElements(Tensor x, int[] cols, Tensor out) {
-        Nd4jTensor tx = t(x);
-        Nd4jTensor to = t(out);
-        Shapes.length(to, tx.rows(), "gatherElements output");
-        Shapes.indices(cols, tx.rows(), tx.cols(), "gatherElements");
+    protected void gatherElements(Nd4jTensor tx, int[] cols, Nd4jTensor to) {
         for (int i = 0; i < tx.rows(); i++) {
             to.buf.put(to.offset + i, tx.buf.get(tx.offset + i * tx.cols() + cols[i]));
         }
     }
 
     @Override
-    public void addToElements(float alpha, Tensor values, int[] cols, Tensor x) {
-        Nd4jTensor tx = t(x);
-        Nd4jTensor tv = t(values);
-        Shapes.length(tv, tx.rows(), "addToElements values");
-        Shapes.indices(cols, tx.rows(), tx.cols(), "addToElements");
+    protected void addToElements(float alpha, Nd4jTensor tv, int[] cols, Nd4jTensor tx) {
         for (int i = 0; i < tx.rows(); i++) {
             int p = tx.offset + i * tx.cols() + cols[i];
             tx.buf.put(p, tx.buf.get(p) + alpha * tv.buf.get(tv.offset + i));
@@ -399,20 +319,14 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void copyColumns(Tensor src, int srcCol, Tensor dst, int dstCol, int count) {
-        Nd4jTensor ts = t(src);
-        Nd4jTensor td = t(dst);
-        Shapes.columns(ts, srcCol, td, dstCol, count);
+    protected void copyColumns(Nd4jTensor ts, int srcCol, Nd4jTensor td, int dstCol, int count) {
         for (int i = 0; i < ts.rows(); i++) {
             td.buf.put(td.offset + i * td.cols() + dstCol, ts.buf, ts.offset + i * ts.cols() + srcCol, count);
         }
     }
 
     @Override
-    public void logSoftmaxRows(Tensor x, Tensor out) {
-        Nd4jTensor tx = t(x);
-        Nd4jTensor to = t(out);
-        Shapes.same(tx, to, "logSoftmaxRows");
+    protected void logSoftmaxRows(Nd4jTensor tx, Nd4jTensor to) {
         if (tx.size() == 0) {
             return;
         }
@@ -420,13 +334,7 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void segmentedLogSoftmax(Tensor x, int[] starts, Tensor offsets, Tensor out) {
-        Nd4jTensor tx = t(x);
-        Nd4jTensor to = t(out);
-        Nd4jTensor tf = t(offsets);
-        Shapes.same(tx, to, "segmentedLogSoftmax");
-        Shapes.require(tf, tx.rows(), starts.length, "segmentedLogSoftmax offsets");
-        Shapes.segments(starts, tx.cols());
+    protected void segmentedLogSoftmax(Nd4jTensor tx, int[] starts, Nd4jTensor tf, Nd4jTensor to) {
         int c = tx.cols();
         int ns = starts.length;
         rowLoop(tx.rows(), c, i -> {
@@ -455,17 +363,13 @@ final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void topKRows(Tensor x, int k, int[] out) {
-        Nd4jTensor tx = t(x);
-        Shapes.topK(tx, k, out);
+    protected void topKRows(Nd4jTensor tx, int k, int[] out) {
         int c = tx.cols();
         rowLoop(tx.rows(), c, i -> TopK.row(tx.buf, tx.offset + i * c, c, k, out, i * k));
     }
 
     @Override
-    public void targetRanks(Tensor x, int[] targets, int[] ranks) {
-        Nd4jTensor tx = t(x);
-        Shapes.ranks(tx, targets, ranks);
+    protected void targetRanks(Nd4jTensor tx, int[] targets, int[] ranks) {
         int c = tx.cols();
         rowLoop(tx.rows(), c, i -> {
             int o = tx.offset + i * c;
@@ -482,12 +386,6 @@ final class Nd4jBackend implements Backend {
             }
             ranks[i] = above; // counts the target itself once: 1 + others >= target
         });
-    }
-
-    /** Bytes of the tensors this backend created and that are not closed yet. */
-    @Override
-    public long allocatedBytes() {
-        return live.bytes();
     }
 
     void released(Nd4jTensor root, long bytes) {

@@ -19,7 +19,7 @@ import static org.jocl.CL.clGetDeviceInfo;
 
 import io.spherical.api.Backend;
 import io.spherical.api.Reduction;
-import io.spherical.api.spi.LiveTensors;
+import io.spherical.api.spi.BackendBase;
 import io.spherical.api.spi.Shapes;
 import io.spherical.api.Tensor;
 import io.spherical.api.UnaryOp;
@@ -49,7 +49,7 @@ import org.jocl.cl_queue_properties;
  * its array at once). Index arrays travel through one cached device buffer that grows as needed; scatter-add is
  * deterministic (one work-item per column, rows in order).
  */
-final class OpenClBackend implements Backend {
+final class OpenClBackend extends BackendBase<OpenClTensor> {
     private final OpenClDevices.Device device;
     private final cl_context context;
     private final cl_command_queue queue;
@@ -59,20 +59,17 @@ final class OpenClBackend implements Backend {
     private cl_mem indexBuffer;
     private int indexCapacity;
     private cl_mem intOut;
-    private final LiveTensors live = new LiveTensors("OpenCL");
 
     /** Called by a root tensor when it releases its buffer. */
     void released(OpenClTensor root, long bytes) {
         live.released(root, bytes);
     }
 
-    @Override
-    public long allocatedBytes() {
-        return live.bytes();
-    }
+
     private int intOutCapacity;
 
     OpenClBackend(OpenClDevices.Device device) {
+        super("OpenCL", OpenClTensor.class);
         this.device = device;
         CL.setExceptionsEnabled(true);
         CLBlast.setExceptionsEnabled(true);
@@ -120,15 +117,6 @@ final class OpenClBackend implements Backend {
         return device.describe();
     }
 
-    private OpenClTensor t(Tensor x) {
-        if (!(x instanceof OpenClTensor o) || o.backend != this) {
-            throw new IllegalArgumentException("tensor " + x + " does not belong to this OpenCL backend");
-        }
-        o.checkOpen();
-        live.requireOpen();
-        return o;
-    }
-
     @Override
     public Tensor zeros(int rows, int cols) {
         live.requireOpen();
@@ -150,7 +138,7 @@ final class OpenClBackend implements Backend {
 
     @Override
     public void upload(float[] src, Tensor dst) {
-        OpenClTensor d = t(dst);
+        OpenClTensor d = own(dst);
         if (src.length < d.size()) {
             throw new IllegalArgumentException("upload: " + src.length + " values into " + d.shape());
         }
@@ -162,7 +150,7 @@ final class OpenClBackend implements Backend {
 
     @Override
     public void download(Tensor src, float[] dst) {
-        OpenClTensor s = t(src);
+        OpenClTensor s = own(src);
         if (dst.length < s.size()) {
             throw new IllegalArgumentException("download: " + s.shape() + " into " + dst.length + " values");
         }
@@ -173,10 +161,7 @@ final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
-        OpenClTensor s = t(src);
-        OpenClTensor d = t(dst);
-        Shapes.same(s, d, "copy");
+    protected void copy(OpenClTensor s, OpenClTensor d) {
         if (s.size() > 0 && s != d) {
             clEnqueueCopyBuffer(queue, s.mem, d.mem, (long) s.offset * Sizeof.cl_float, (long) d.offset * Sizeof.cl_float,
                     s.size() * Sizeof.cl_float, 0, null, null);
@@ -254,20 +239,13 @@ final class OpenClBackend implements Backend {
     // ---- operations -----------------------------------------------------------------------------------------------
 
     @Override
-    public void fill(Tensor x, float value) {
-        OpenClTensor a = t(x);
+    protected void fill(OpenClTensor a, float value) {
         launch("fill", a.size(), a.mem, a.offset, (int) a.size(), value);
     }
 
     @Override
-    public void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
-        OpenClTensor ta = t(a);
-        OpenClTensor tb = t(b);
-        OpenClTensor tc = t(c);
-        int[] mnk = Shapes.gemm(ta, transA, tb, transB, tc);
-        if (Shapes.trivialGemm(this, mnk, alpha, beta, tc)) {
-            return;
-        }
+    protected void gemm(float alpha, OpenClTensor ta, boolean transA, OpenClTensor tb, boolean transB, float beta, OpenClTensor tc,
+                        int[] mnk) {
         if (beta == 0f) {
             fill(tc, 0f); // BLAS may scale the old C by 0, and 0 * NaN is NaN
         }
@@ -279,127 +257,74 @@ final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void axpy(float alpha, Tensor x, Tensor y) {
-        OpenClTensor tx = t(x);
-        OpenClTensor ty = t(y);
-        Shapes.same(tx, ty, "axpy");
+    protected void axpy(float alpha, OpenClTensor tx, OpenClTensor ty) {
         launch("axpy", tx.size(), tx.mem, tx.offset, ty.mem, ty.offset, (int) tx.size(), alpha);
     }
 
     @Override
-    public void scale(float alpha, Tensor x) {
-        OpenClTensor a = t(x);
+    protected void scale(float alpha, OpenClTensor a) {
         launch("scale", a.size(), a.mem, a.offset, (int) a.size(), alpha);
     }
 
     @Override
-    public void addScalar(float alpha, Tensor x) {
-        OpenClTensor a = t(x);
+    protected void addScalar(float alpha, OpenClTensor a) {
         launch("add_scalar", a.size(), a.mem, a.offset, (int) a.size(), alpha);
     }
 
     @Override
-    public void map(UnaryOp f, Tensor x, Tensor out) {
-        OpenClTensor tx = t(x);
-        OpenClTensor to = t(out);
-        Shapes.same(tx, to, "map");
+    protected void map(UnaryOp f, OpenClTensor tx, OpenClTensor to) {
         launch("map", tx.size(), tx.mem, tx.offset, to.mem, to.offset, (int) tx.size(), f.ordinal());
     }
 
     @Override
-    public void mapBackward(UnaryOp f, Tensor y, Tensor grad, Tensor out) {
-        if (!f.hasBackward()) {
-            throw new IllegalArgumentException(f + " has no output-form derivative");
-        }
-        OpenClTensor ty = t(y);
-        OpenClTensor tg = t(grad);
-        OpenClTensor to = t(out);
-        Shapes.same(ty, tg, "mapBackward");
-        Shapes.same(ty, to, "mapBackward");
+    protected void mapBackward(UnaryOp f, OpenClTensor ty, OpenClTensor tg, OpenClTensor to) {
         launch("map_backward", ty.size(), ty.mem, ty.offset, tg.mem, tg.offset, to.mem, to.offset, (int) ty.size(),
                 f.ordinal());
     }
 
     @Override
-    public void mul(Tensor a, Tensor b, Tensor out) {
-        OpenClTensor ta = t(a);
-        OpenClTensor tb = t(b);
-        OpenClTensor to = t(out);
-        Shapes.same(ta, tb, "mul");
-        Shapes.same(ta, to, "mul");
+    protected void mul(OpenClTensor ta, OpenClTensor tb, OpenClTensor to) {
         launch("mul", ta.size(), ta.mem, ta.offset, tb.mem, tb.offset, to.mem, to.offset, (int) ta.size());
     }
 
     @Override
-    public void scaleRows(Tensor x, Tensor v, Tensor out) {
-        OpenClTensor tx = t(x);
-        OpenClTensor tv = t(v);
-        OpenClTensor to = t(out);
-        Shapes.length(tv, tx.rows(), "scaleRows vector");
-        Shapes.same(tx, to, "scaleRows");
+    protected void scaleRows(OpenClTensor tx, OpenClTensor tv, OpenClTensor to) {
         launch("scale_rows", tx.size(), tx.mem, tx.offset, tv.mem, tv.offset, to.mem, to.offset, tx.rows(), tx.cols());
     }
 
     @Override
-    public void scaleColumns(Tensor x, Tensor v, Tensor out) {
-        OpenClTensor tx = t(x);
-        OpenClTensor tv = t(v);
-        OpenClTensor to = t(out);
-        Shapes.length(tv, tx.cols(), "scaleColumns vector");
-        Shapes.same(tx, to, "scaleColumns");
+    protected void scaleColumns(OpenClTensor tx, OpenClTensor tv, OpenClTensor to) {
         launch("scale_cols", tx.size(), tx.mem, tx.offset, tv.mem, tv.offset, to.mem, to.offset, tx.rows(), tx.cols());
     }
 
     @Override
-    public void addRowVector(float alpha, Tensor v, Tensor x) {
-        OpenClTensor tx = t(x);
-        OpenClTensor tv = t(v);
-        Shapes.length(tv, tx.cols(), "addRowVector vector");
+    protected void addRowVector(float alpha, OpenClTensor tv, OpenClTensor tx) {
         launch("add_row_vector", tx.size(), tv.mem, tv.offset, tx.mem, tx.offset, tx.rows(), tx.cols(), alpha);
     }
 
     @Override
-    public void reduceRows(Reduction r, Tensor x, Tensor out) {
-        OpenClTensor tx = t(x);
-        OpenClTensor to = t(out);
-        Shapes.length(to, tx.rows(), "reduceRows output");
+    protected void reduceRows(Reduction r, OpenClTensor tx, OpenClTensor to) {
         launchRows("reduce_rows", tx.rows(), tx.mem, tx.offset, tx.rows(), tx.cols(), to.mem, to.offset, r.ordinal());
     }
 
     @Override
-    public void reduceColumns(Reduction r, Tensor x, Tensor out) {
-        OpenClTensor tx = t(x);
-        OpenClTensor to = t(out);
-        Shapes.length(to, tx.cols(), "reduceColumns output");
+    protected void reduceColumns(Reduction r, OpenClTensor tx, OpenClTensor to) {
         launch("reduce_cols", tx.cols(), tx.mem, tx.offset, tx.rows(), tx.cols(), to.mem, to.offset, r.ordinal());
     }
 
     @Override
-    public void rowDot(Tensor a, Tensor b, Tensor out) {
-        OpenClTensor ta = t(a);
-        OpenClTensor tb = t(b);
-        OpenClTensor to = t(out);
-        Shapes.same(ta, tb, "rowDot");
-        Shapes.length(to, ta.rows(), "rowDot output");
+    protected void rowDot(OpenClTensor ta, OpenClTensor tb, OpenClTensor to) {
         launchRows("row_dot", ta.rows(), ta.mem, ta.offset, tb.mem, tb.offset, ta.rows(), ta.cols(), to.mem, to.offset);
     }
 
     @Override
-    public void gatherRows(Tensor src, int[] idx, Tensor out) {
-        OpenClTensor ts = t(src);
-        OpenClTensor to = t(out);
-        Shapes.require(to, idx.length, ts.cols(), "gatherRows output");
-        Shapes.indices(idx, idx.length, ts.rows(), "gatherRows");
+    protected void gatherRows(OpenClTensor ts, int[] idx, OpenClTensor to) {
         cl_mem ix = indices(idx, idx.length);
         launch("gather_rows", to.size(), ts.mem, ts.offset, ix, to.mem, to.offset, idx.length, ts.cols());
     }
 
     @Override
-    public void scatterAddRows(float alpha, Tensor src, int[] idx, Tensor dst) {
-        OpenClTensor ts = t(src);
-        OpenClTensor td = t(dst);
-        Shapes.require(ts, idx.length, td.cols(), "scatterAddRows source");
-        Shapes.indices(idx, idx.length, td.rows(), "scatterAddRows");
+    protected void scatterAddRows(float alpha, OpenClTensor ts, int[] idx, OpenClTensor td) {
         if (idx.length == 0) {
             return;
         }
@@ -408,59 +333,37 @@ final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void gatherElements(Tensor x, int[] cols, Tensor out) {
-        OpenClTensor tx = t(x);
-        OpenClTensor to = t(out);
-        Shapes.length(to, tx.rows(), "gatherElements output");
-        Shapes.indices(cols, tx.rows(), tx.cols(), "gatherElements");
+    protected void gatherElements(OpenClTensor tx, int[] cols, OpenClTensor to) {
         cl_mem ix = indices(cols, tx.rows());
         launch("gather_elements", tx.rows(), tx.mem, tx.offset, ix, tx.rows(), tx.cols(), to.mem, to.offset);
     }
 
     @Override
-    public void addToElements(float alpha, Tensor values, int[] cols, Tensor x) {
-        OpenClTensor tx = t(x);
-        OpenClTensor tv = t(values);
-        Shapes.length(tv, tx.rows(), "addToElements values");
-        Shapes.indices(cols, tx.rows(), tx.cols(), "addToElements");
+    protected void addToElements(float alpha, OpenClTensor tv, int[] cols, OpenClTensor tx) {
         cl_mem ix = indices(cols, tx.rows());
         launch("add_to_elements", tx.rows(), tx.mem, tx.offset, tv.mem, tv.offset, ix, tx.rows(), tx.cols(), alpha);
     }
 
     @Override
-    public void copyColumns(Tensor src, int srcCol, Tensor dst, int dstCol, int count) {
-        OpenClTensor ts = t(src);
-        OpenClTensor td = t(dst);
-        Shapes.columns(ts, srcCol, td, dstCol, count);
+    protected void copyColumns(OpenClTensor ts, int srcCol, OpenClTensor td, int dstCol, int count) {
         launch("copy_columns", (long) ts.rows() * count, ts.mem, ts.offset, ts.cols(), srcCol, td.mem, td.offset,
                 td.cols(), dstCol, ts.rows(), count);
     }
 
     @Override
-    public void logSoftmaxRows(Tensor x, Tensor out) {
-        OpenClTensor tx = t(x);
-        OpenClTensor to = t(out);
-        Shapes.same(tx, to, "logSoftmaxRows");
+    protected void logSoftmaxRows(OpenClTensor tx, OpenClTensor to) {
         launchRows("log_softmax_rows", tx.rows(), tx.mem, tx.offset, to.mem, to.offset, tx.rows(), tx.cols());
     }
 
     @Override
-    public void segmentedLogSoftmax(Tensor x, int[] starts, Tensor offsets, Tensor out) {
-        OpenClTensor tx = t(x);
-        OpenClTensor to = t(out);
-        OpenClTensor tf = t(offsets);
-        Shapes.same(tx, to, "segmentedLogSoftmax");
-        Shapes.require(tf, tx.rows(), starts.length, "segmentedLogSoftmax offsets");
-        Shapes.segments(starts, tx.cols());
+    protected void segmentedLogSoftmax(OpenClTensor tx, int[] starts, OpenClTensor tf, OpenClTensor to) {
         cl_mem ix = indices(starts, starts.length);
         launch("segmented_log_softmax", (long) tx.rows() * starts.length, tx.mem, tx.offset, to.mem, to.offset,
                 tf.mem, tf.offset, ix, starts.length, tx.rows(), tx.cols());
     }
 
     @Override
-    public void topKRows(Tensor x, int k, int[] out) {
-        OpenClTensor tx = t(x);
-        Shapes.topK(tx, k, out);
+    protected void topKRows(OpenClTensor tx, int k, int[] out) {
         int n = k * tx.rows();
         if (n == 0) {
             return;
@@ -471,9 +374,7 @@ final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void targetRanks(Tensor x, int[] targets, int[] ranks) {
-        OpenClTensor tx = t(x);
-        Shapes.ranks(tx, targets, ranks);
+    protected void targetRanks(OpenClTensor tx, int[] targets, int[] ranks) {
         if (tx.rows() == 0) {
             return;
         }
