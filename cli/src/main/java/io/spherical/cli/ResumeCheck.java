@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.spherical.api.UserException;
 import io.spherical.models.lm.OutputKind;
 import io.spherical.models.train.Checkpoint;
-import io.spherical.models.train.Trainer;
-import java.nio.file.Files;
+import io.spherical.models.train.RunDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,12 +26,7 @@ final class ResumeCheck {
 
     /** Reads the checkpoint's manifest (user errors for a missing or damaged checkpoint). */
     static ResumeCheck of(Path runDir) {
-        Path ckpt = runDir.resolve(Trainer.CHECKPOINT);
-        if (!Files.exists(ckpt)) {
-            throw new UserException("--resume was given but " + ckpt + " does not exist. Fix: drop --resume to start"
-                    + " a new run, or point --out at the run directory to continue.");
-        }
-        return new ResumeCheck(runDir, Checkpoint.read(ckpt).manifest());
+        return new ResumeCheck(runDir, Checkpoint.read(new RunDirectory(runDir).requireCheckpoint()).manifest());
     }
 
     /** Throws a user error naming every option of {@code t} that contradicts the checkpoint. */

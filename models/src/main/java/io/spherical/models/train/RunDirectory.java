@@ -49,6 +49,15 @@ public final class RunDirectory {
         return dir.resolve(CHECKPOINT);
     }
 
+    /** The checkpoint a resumed run continues from; a user error naming the fix when there is none. */
+    public Path requireCheckpoint() {
+        if (!Files.exists(checkpoint())) {
+            throw new UserException("--resume was given but " + checkpoint() + " does not exist. Fix: drop --resume to"
+                    + " start a new run, or point --out at the run directory to continue.");
+        }
+        return checkpoint();
+    }
+
     /** Creates the directory and proves it writable; a user error naming the fix otherwise. */
     public void prepare() {
         try {

@@ -78,11 +78,7 @@ public final class Trainer {
         Checkpoint loaded = null;
         Vocabulary vocab;
         if (resume) {
-            if (!Files.exists(run.dir.checkpoint())) {
-                throw new UserException("--resume was given but " + run.dir.checkpoint() + " does not exist. Fix: drop"
-                        + " --resume to start a new run, or point --out at the run directory to continue.");
-            }
-            loaded = Checkpoint.read(run.dir.checkpoint());
+            loaded = Checkpoint.read(run.dir.requireCheckpoint());
             mc = fromJson(loaded.manifest().get("model"), ModelConfig.class);
             tc = onResume.apply(fromJson(loaded.manifest().get("training"), TrainingConfig.class)).validate();
             run.progress = fromJson(loaded.manifest().get("progress"), Progress.class);

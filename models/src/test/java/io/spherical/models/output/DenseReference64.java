@@ -117,8 +117,7 @@ public final class DenseReference64 {
         Dense64 g = new Dense64(m, w.rows);
         double total = 0;
         double[][] part = new double[m][3];
-        double[] share = new double[m];
-        double sum = 0;
+        double trace = 0; // sum_i 2 eta |fq_i| ||h_i||^2, the layer's cheap upper bound of lambda
         for (int i = 0; i < m; i++) {
             double q = 0;
             double s = 0;
@@ -131,11 +130,10 @@ public final class DenseReference64 {
                 hn += hb.get(i, j) * hb.get(i, j);
             }
             total += loss.evaluate(q, s, o.get(i, targets[i]), w.rows, part[i]);
-            share[i] = 2 * eta * Math.abs(part[i][0] / m) * hn;
-            sum += share[i];
+            trace += 2 * eta * Math.abs(part[i][0] / m) * hn;
         }
         double c = 1.0;
-        if (sum > stepBound) {
+        if (trace > stepBound) {
             Dense64 spread = new Dense64(hb.cols, hb.cols);
             for (int i = 0; i < m; i++) {
                 double wgt = 2 * eta * Math.abs(part[i][0] / m);
