@@ -4,8 +4,6 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import io.spherical.api.Backend;
 import io.spherical.api.BackendDiscovery;
-import io.spherical.models.bench.BenchResult;
-import io.spherical.models.bench.LayerBench;
 import io.spherical.testkit.BackendContract;
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.spherical.models.bench.BenchResult;
+import io.spherical.benchmarks.BenchResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

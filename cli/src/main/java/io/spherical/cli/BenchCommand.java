@@ -2,9 +2,9 @@ package io.spherical.cli;
 
 import io.spherical.api.Backend;
 import io.spherical.api.UserException;
-import io.spherical.models.bench.BenchResult;
-import io.spherical.models.bench.LayerBench;
-import io.spherical.models.bench.NetworkBench;
+import io.spherical.benchmarks.BenchResult;
+import io.spherical.benchmarks.LayerBench;
+import io.spherical.benchmarks.NetworkBench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,10 +3,10 @@ package io.spherical.cli;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.spherical.api.Backend;
-import io.spherical.models.inject.SphericalModule;
+import io.spherical.training.SphericalModule;
 import io.spherical.models.loss.LossRegistry;
 import io.spherical.models.optim.OptimizerRegistry;
-import io.spherical.models.train.Trainer;
+import io.spherical.training.Trainer;
 
 /**
  * What a command runs with, built in one way for every command (train, eval, bench, experiment) from

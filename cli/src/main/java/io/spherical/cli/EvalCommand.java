@@ -1,11 +1,11 @@
 package io.spherical.cli;
 
 import io.spherical.api.UserException;
-import io.spherical.models.data.Corpora;
-import io.spherical.models.data.Corpus;
-import io.spherical.models.data.Split;
-import io.spherical.models.train.Metrics;
-import io.spherical.models.train.Trainer;
+import io.spherical.training.data.Corpora;
+import io.spherical.training.data.Corpus;
+import io.spherical.training.data.Split;
+import io.spherical.training.Metrics;
+import io.spherical.training.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;

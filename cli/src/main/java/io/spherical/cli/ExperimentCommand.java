@@ -3,16 +3,16 @@ package io.spherical.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spherical.api.UserException;
-import io.spherical.models.data.Corpora;
-import io.spherical.models.data.Corpus;
-import io.spherical.models.data.Split;
+import io.spherical.training.data.Corpora;
+import io.spherical.training.data.Corpus;
+import io.spherical.training.data.Split;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.OutputKind;
-import io.spherical.models.train.Metrics;
+import io.spherical.training.Metrics;
 import io.spherical.models.output.DivergenceException;
-import io.spherical.models.train.RunDirectory;
-import io.spherical.models.train.Trainer;
-import io.spherical.models.train.TrainingConfig;
+import io.spherical.training.RunDirectory;
+import io.spherical.training.Trainer;
+import io.spherical.training.TrainingConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,9 +93,7 @@ final class ExperimentCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Progress progress = new Progress(spec.commandLine().getErr());
         Corpus c = Corpora.open(corpus, Corpora.defaultCache(), progress::status);
-        TrainingConfig base = TrainingConfig.brownDefault();
-        TrainingConfig tc = new TrainingConfig(epochs, base.batch(), base.learningRate(), base.schedule(), "sgd", Map.of(),
-                0, base.minCount(), maxTrain, maxEval, 0).validate();
+        TrainingConfig tc = TrainingConfig.builder().epochs(epochs).patience(0).limits(maxTrain, maxEval).build();
         int vocab = Trainer.buildVocabulary(c, tc.minCount()).size();
         List<Config> grid = grid(vocab);
         if (only != null) {
@@ -119,13 +117,13 @@ final class ExperimentCommand implements Callable<Integer> {
                 Path test = dir.resolve("test.json");
                 spec.commandLine().getErr().printf("[%d/%d] %s%n", i, grid.size(), g.name());
                 if (!Files.exists(test)) {
-                    ModelConfig mc = ModelConfig.brownDefault().withOutput(g.output()).withLoss(g.loss(), g.params());
+                    ModelConfig mc = ModelConfig.builder().output(g.output()).loss(g.loss(), g.params()).build();
                     boolean resume = Files.exists(dir.resolve(Trainer.CHECKPOINT));
                     long t0 = System.nanoTime();
                     ObjectNode node;
                     try {
-                        Trainer.Result r = trainer.train(c, mc, tc.withLearningRate(g.lr()), dir, resume,
-                                saved -> epochs > 0 ? saved.withEpochs(epochs) : saved, progress,
+                        Trainer.Result r = trainer.train(c, mc, tc.toBuilder().learningRate(g.lr()).build(), dir, resume,
+                                saved -> epochs > 0 ? saved.toBuilder().epochs(epochs).build() : saved, progress,
                                 stop);
                         if (r.interrupted()) {
                             spec.commandLine().getOut().println("Interrupted; run the same command again to continue.");

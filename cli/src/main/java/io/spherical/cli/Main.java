@@ -2,6 +2,7 @@ package io.spherical.cli;
 
 import io.spherical.api.UserException;
 import java.io.PrintWriter;
+import io.spherical.models.loss.LossRegistry;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -45,6 +46,8 @@ public final class Main implements Runnable {
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         CommandLine cl = new CommandLine(new Main());
+        TrainCommand train = cl.getSubcommands().get("train").getCommand();
+        LossOptions.addTo(cl.getSubcommands().get("train").getCommandSpec(), LossRegistry.discover(), train.lossOptions);
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {

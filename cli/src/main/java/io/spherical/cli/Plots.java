@@ -1,7 +1,7 @@
 package io.spherical.cli;
 
 import io.spherical.api.UserException;
-import io.spherical.models.train.HistoryRow;
+import io.spherical.training.HistoryRow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.spherical.cli;
 
-import io.spherical.models.train.Metrics;
-import io.spherical.models.train.TrainingListener;
+import io.spherical.training.Metrics;
+import io.spherical.training.TrainingListener;
 import java.io.PrintWriter;
 import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;

@@ -3,8 +3,8 @@ package io.spherical.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.spherical.api.UserException;
 import io.spherical.models.lm.OutputKind;
-import io.spherical.models.train.Checkpoint;
-import io.spherical.models.train.RunDirectory;
+import io.spherical.training.checkpoint.Checkpoint;
+import io.spherical.training.RunDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,10 +44,7 @@ final class ResumeCheck {
             differs(conflicts, "--loss", t.loss, model.path("loss").asText());
         }
         JsonNode lossValues = manifest.path("loss").path("values");
-        Map<String, Double> params = new java.util.LinkedHashMap<>(Options.keyValues(t.lossParams, "--loss-param"));
-        putIfGiven(params, "a", t.a);
-        putIfGiven(params, "b", t.b);
-        putIfGiven(params, "eps", t.eps);
+        Map<String, Double> params = LossOptions.merge(t.lossParams, t.lossOptions);
         params.forEach((k, v) -> {
             JsonNode saved = lossValues.path(k);
             if (saved.isMissingNode() || saved.asDouble() != v) {
@@ -102,12 +99,6 @@ final class ResumeCheck {
                     + String.join("; ", conflicts) + " contradicts it. Fix: leave those options out when resuming (only"
                     + " --epochs, --lr, --schedule, --patience, --max-train, --max-eval, --checkpoint-every and"
                     + " --backend may change), or start a new run with another --out.");
-        }
-    }
-
-    private static void putIfGiven(Map<String, Double> params, String name, Double value) {
-        if (value != null) {
-            params.put(name, value);
         }
     }
 

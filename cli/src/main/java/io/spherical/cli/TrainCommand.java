@@ -2,22 +2,25 @@ package io.spherical.cli;
 
 import io.spherical.api.Backend;
 import io.spherical.api.UserException;
-import io.spherical.models.data.Corpora;
-import io.spherical.models.data.Corpus;
+import io.spherical.training.data.Corpora;
+import io.spherical.training.data.Corpus;
+import io.spherical.models.lm.Activation;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.OutputKind;
-import io.spherical.models.train.Preset;
-import io.spherical.models.train.HistoryRow;
-import io.spherical.models.train.Trainer;
-import io.spherical.models.train.TrainingConfig;
+import io.spherical.training.Preset;
+import io.spherical.training.Schedule;
+import io.spherical.training.HistoryRow;
+import io.spherical.training.Trainer;
+import io.spherical.training.TrainingConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,14 +54,11 @@ final class TrainCommand implements Callable<Integer> {
     String output;
     @Option(names = "--loss", description = "spherical loss for factored/dense outputs (default z-loss); see 'spherical losses'")
     String loss;
-    @Option(names = "--a", description = "Z-loss alpha (sharpness, > 0)")
-    Double a;
-    @Option(names = "--b", description = "Z-loss beta (margin on z)")
-    Double b;
-    @Option(names = "--eps", description = "log-spherical-softmax eps (> 0)")
-    Double eps;
-    @Option(names = "--loss-param", description = "any loss parameter as NAME=VALUE (repeatable)")
+    @Option(names = "--loss-param", description = "any loss parameter as NAME=VALUE (repeatable); each parameter a "
+            + "discovered loss declares also has its own option, such as --a and --b of the Z-loss")
     List<String> lossParams = new ArrayList<>();
+    /** Values of the options {@link LossOptions} generates from the losses' declared hyperparameters. */
+    final Map<String, Double> lossOptions = new LinkedHashMap<>();
     @Option(names = "--context", description = "previous words used (n - 1)")
     Integer context;
     @Option(names = "--embedding", description = "embedding width")
@@ -136,7 +136,7 @@ final class TrainCommand implements Callable<Integer> {
             w.println("Backend: " + be.name() + " (" + be.device() + ")");
             w.println("Corpus: " + c.describe());
             w.println("Model: " + describe(mc) + "; training: " + tc.optimizer() + " lr " + tc.learningRate()
-                    + " (" + tc.schedule() + "), batch " + tc.batch() + ", " + tc.epochs() + " epochs");
+                    + " (" + tc.schedule().label() + "), batch " + tc.batch() + ", " + tc.epochs() + " epochs");
             w.flush();
             Trainer trainer = rt.trainer();
             Trainer.Result r = trainer.train(c, mc, tc, runDir, resume, this::resumeChanges, progress, stop);
@@ -158,16 +158,7 @@ final class TrainCommand implements Callable<Integer> {
 
     private ModelConfig modelConfig() {
         ModelConfig base = Preset.parse(preset == null ? "brown" : preset).model();
-        Map<String, Double> lp = new HashMap<>(Options.keyValues(lossParams, "--loss-param"));
-        if (a != null) {
-            lp.put("a", a);
-        }
-        if (b != null) {
-            lp.put("b", b);
-        }
-        if (eps != null) {
-            lp.put("eps", eps);
-        }
+        Map<String, Double> lp = LossOptions.merge(lossParams, lossOptions);
         List<Integer> hid = base.hidden();
         if (hidden != null) {
             hid = new ArrayList<>();
@@ -181,22 +172,22 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
         }
-        return new ModelConfig(context != null ? context : base.context(),
-                embedding != null ? embedding : base.embedding(), hid,
-                activation != null ? activation : base.activation(),
-                output != null ? OutputKind.parse(output) : base.output(),
-                loss != null ? loss : base.loss(), lp, base.biasInput(), base.stabilisePeriod(), base.unfactorPeriod(),
-                seed != null ? seed : base.seed()).validate();
+        ModelConfig.Builder m = base.toBuilder().hidden(hid).loss(loss != null ? loss : base.loss(), lp);
+        Optional.ofNullable(context).ifPresent(m::context);
+        Optional.ofNullable(embedding).ifPresent(m::embedding);
+        Optional.ofNullable(activation).map(Activation::parse).ifPresent(m::activation);
+        Optional.ofNullable(output).map(OutputKind::parse).ifPresent(m::output);
+        Optional.ofNullable(seed).ifPresent(m::seed);
+        return m.build();
     }
 
     private TrainingConfig trainingConfig() {
         TrainingConfig base = Preset.parse(preset == null ? "brown" : preset).training();
-        return new TrainingConfig(epochs != null ? epochs : base.epochs(), batch != null ? batch : base.batch(),
-                lr != null ? lr : base.learningRate(), schedule != null ? schedule : base.schedule(),
-                optimizer != null ? optimizer : base.optimizer(), Options.keyValues(optParams, "--opt-param"),
-                patience != null ? patience : base.patience(), minCount != null ? minCount : base.minCount(),
-                maxTrain != null ? maxTrain : base.maxTrainExamples(), maxEval != null ? maxEval : base.maxEvalExamples(),
-                checkpointEvery != null ? checkpointEvery : base.checkpointEvery()).validate();
+        TrainingConfig.Builder t = base.toBuilder().optimizer(optimizer != null ? optimizer : base.optimizer(),
+                Options.keyValues(optParams, "--opt-param"));
+        Optional.ofNullable(batch).ifPresent(t::batch);
+        Optional.ofNullable(minCount).ifPresent(t::minCount);
+        return resumable(t).build();
     }
 
     /**
@@ -204,29 +195,23 @@ final class TrainCommand implements Callable<Integer> {
      * limits and the checkpoint interval; everything else must match the checkpoint (see {@link ResumeCheck}).
      */
     private TrainingConfig resumeChanges(TrainingConfig saved) {
-        TrainingConfig t = saved;
-        if (epochs != null) {
-            t = t.withEpochs(epochs);
-        }
-        if (lr != null) {
-            t = t.withLearningRate(lr);
-        }
-        if (schedule != null || patience != null) {
-            t = t.withSchedule(schedule != null ? schedule : t.schedule(), patience != null ? patience : t.patience());
-        }
-        if (maxTrain != null || maxEval != null) {
-            t = t.withLimits(maxTrain != null ? maxTrain : t.maxTrainExamples(),
-                    maxEval != null ? maxEval : t.maxEvalExamples());
-        }
-        if (checkpointEvery != null) {
-            t = t.withCheckpointEvery(checkpointEvery);
-        }
-        return t;
+        return resumable(saved.toBuilder()).build();
+    }
+
+    private TrainingConfig.Builder resumable(TrainingConfig.Builder t) {
+        TrainingConfig now = t.build();
+        Optional.ofNullable(epochs).ifPresent(t::epochs);
+        Optional.ofNullable(lr).ifPresent(t::learningRate);
+        Optional.ofNullable(schedule).map(Schedule::parse).ifPresent(t::schedule);
+        Optional.ofNullable(patience).ifPresent(t::patience);
+        Optional.ofNullable(checkpointEvery).ifPresent(t::checkpointEvery);
+        return t.limits(maxTrain != null ? maxTrain : now.maxTrainExamples(),
+                maxEval != null ? maxEval : now.maxEvalExamples());
     }
 
     static String describe(ModelConfig mc) {
         return mc.context() + " words of context, embeddings " + mc.embedding() + ", hidden " + mc.hidden() + " "
-                + mc.activation() + ", output " + mc.output().label()
+                + mc.activation().label() + ", output " + mc.output().label()
                 + (mc.output().spherical() ? " " + mc.loss() + (mc.lossParams().isEmpty() ? "" : " " + mc.lossParams()) : "");
     }
 

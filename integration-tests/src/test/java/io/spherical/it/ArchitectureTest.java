@@ -10,7 +10,11 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The direction of dependencies of DESIGN.md, enforced on the compiled classes of every module. */
+/**
+ * The direction of dependencies of docs/ARCHITECTURE.md, enforced on the compiled classes of every module:
+ * api at the bottom; backends beside each other; models (what a model is made of) above api; training above models;
+ * benchmarks and the command line on top.
+ */
 @AnalyzeClasses(packages = "io.spherical", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
@@ -37,7 +41,29 @@ class ArchitectureTest {
     }
 
     @ArchTest
-    static final ArchRule modelsNameNoBackend = noClasses().that().resideInAnyPackage("io.spherical.models..", "io.spherical.cli..")
+    static final ArchRule modelsKnowNothingOfTraining = noClasses().that().resideInAPackage("io.spherical.models..")
+            .should().dependOnClassesThat().resideInAnyPackage(
+                    "io.spherical.training..", "io.spherical.benchmarks..", "io.spherical.cli..",
+                    "com.google.inject..", "com.fasterxml.jackson..")
+            .because("models assemble a network; how it is trained, stored, measured or launched lives above them");
+
+    @ArchTest
+    static final ArchRule trainingKnowsNoCommandOrBenchmark = noClasses().that().resideInAPackage("io.spherical.training..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.spherical.benchmarks..", "io.spherical.cli..")
+            .because("training is a library the command line and the benchmarks use, never the other way round");
+
+    @ArchTest
+    static final ArchRule benchmarksKnowNoCommand = noClasses().that().resideInAPackage("io.spherical.benchmarks..")
+            .should().dependOnClassesThat().resideInAPackage("io.spherical.cli..")
+            .because("the command line presents the benchmarks; they do not call it");
+
+    @ArchTest
+    static final ArchRule checkpointFormatKnowsNoTrainer = noClasses().that().resideInAPackage("io.spherical.training.checkpoint..")
+            .should().dependOnClassesThat().resideInAPackage("io.spherical.training")
+            .because("the checkpoint format is a file format, readable without the trainer");
+
+    @ArchTest
+    static final ArchRule modelsNameNoBackend = noClasses().that().resideInAnyPackage("io.spherical.models..", "io.spherical.training..", "io.spherical.benchmarks..", "io.spherical.cli..")
             .should().dependOnClassesThat().resideInAnyPackage("io.spherical.backend..", "org.nd4j..", "org.jocl..")
             .allowEmptyShould(true)
             .because("backends are chosen at run time by what is on the classpath");

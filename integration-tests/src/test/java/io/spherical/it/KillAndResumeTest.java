@@ -3,7 +3,7 @@ package io.spherical.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spherical.models.train.SyntheticCorpus;
+import io.spherical.training.SyntheticCorpus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spherical.api.SphericalLoss;
 import io.spherical.models.loss.LossRegistry;
-import io.spherical.models.train.SyntheticCorpus;
+import io.spherical.training.SyntheticCorpus;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -62,16 +62,28 @@ class LossPluginTest {
     }
 
     @Test
+    void trainGrowsAnOptionForEachHyperparameterThePluginDeclares() throws Exception {
+        ProcessResult without = cli(List.of(), "train", "--help");
+        assertEquals(0, without.code(), without.err());
+        assertTrue(without.out().contains("--b=VALUE") && !without.out().contains("--margin"), without.out());
+        ProcessResult with = cli(List.of(pluginJar().toString()), "train", "--help");
+        assertEquals(0, with.code(), with.err());
+        String help = with.out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("--margin=VALUE") && help.contains("cosine-margin: wanted cosine of the target"), help);
+    }
+
+    @Test
     void theFactoredLayerTrainsWithThePluginLoss(@TempDir Path tmp) throws Exception {
         Path corpus = SyntheticCorpus.write(tmp.resolve("corpus"), 80, 600, 9);
         Path out = tmp.resolve("run");
         ProcessResult r = cli(List.of(pluginJar().toString()), "train", "--corpus", corpus.toString(), "--out",
-                out.toString(), "--loss", "cosine-margin", "--loss-param", "margin=0.6", "--output", "factored",
+                out.toString(), "--loss", "cosine-margin", "--margin", "0.6", "--loss-param", "k=4", "--output", "factored",
                 "--epochs", "1", "--context", "2", "--embedding", "8", "--hidden", "16", "--batch", "50",
                 "--min-count", "1");
         assertEquals(0, r.code(), r.err());
         String run = Files.readString(out.resolve("run.json"));
-        assertTrue(run.contains("\"name\" : \"cosine-margin\"") && run.contains("\"margin\" : 0.6"), run);
+        assertTrue(run.contains("\"name\" : \"cosine-margin\"") && run.contains("\"margin\" : 0.6")
+                && run.contains("\"k\" : 4.0"), run);
     }
 
     @Test

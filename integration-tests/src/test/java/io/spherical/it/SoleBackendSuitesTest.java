@@ -3,22 +3,21 @@ package io.spherical.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spherical.api.Backend;
-import io.spherical.models.data.LineCorpus;
+import io.spherical.training.data.LineCorpus;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.OutputKind;
 import io.spherical.models.loss.LossRegistry;
 import io.spherical.models.optim.OptimizerRegistry;
 import io.spherical.models.output.FactoredLayerContract;
 import io.spherical.models.output.NormalisedOutputContract;
-import io.spherical.models.train.Metrics;
-import io.spherical.models.train.SyntheticCorpus;
-import io.spherical.models.train.Trainer;
-import io.spherical.models.train.TrainingConfig;
-import io.spherical.models.train.TrainingListener;
+import io.spherical.training.Metrics;
+import io.spherical.training.SyntheticCorpus;
+import io.spherical.training.Trainer;
+import io.spherical.training.TrainingConfig;
+import io.spherical.training.TrainingListener;
 import io.spherical.testkit.BackendContract;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
@@ -62,9 +61,9 @@ class SoleBackendSuitesTest {
     void trainingSmokeTest(@TempDir Path tmp) throws Exception {
         try (Backend b = SoleBackend.create()) {
             LineCorpus corpus = new LineCorpus(SyntheticCorpus.write(tmp.resolve("c"), 80, 800, 4));
-            ModelConfig mc = new ModelConfig(2, 8, List.of(16), "relu", OutputKind.FACTORED, "z-loss", Map.of(), 1f, 50,
-                    500, 1L);
-            TrainingConfig tc = new TrainingConfig(2, 50, 0.5, "constant", "sgd", Map.of(), 0, 1, 0, 0, 0);
+            ModelConfig mc = ModelConfig.builder().context(2).embedding(8).hidden(List.of(16)).output(OutputKind.FACTORED)
+                    .stabilisePeriod(50).unfactorPeriod(500).build();
+            TrainingConfig tc = TrainingConfig.builder().epochs(2).batch(50).patience(0).minCount(1).build();
             Trainer.Result r = new Trainer(b, LossRegistry.discover(), OptimizerRegistry.discover())
                     .train(corpus, mc, tc, tmp.resolve("run"), false, new TrainingListener() { }, new AtomicBoolean());
             Metrics last = r.history().get(r.history().size() - 1).metrics();

@@ -41,22 +41,21 @@ final class OpenClDevices {
 
     /** Every device of every platform (loads JOCL's native library, which needs an OpenCL ICD loader). */
     static List<Device> list() {
-        CL.setExceptionsEnabled(true);
         int[] n = new int[1];
-        clGetPlatformIDs(0, null, n);
+        if (clGetPlatformIDs(0, null, n) != CL.CL_SUCCESS || n[0] == 0) {
+            return List.of(); // the ICD loader found no platform
+        }
         cl_platform_id[] platforms = new cl_platform_id[n[0]];
-        clGetPlatformIDs(platforms.length, platforms, null);
+        Cl.ok(clGetPlatformIDs(platforms.length, platforms, null), "clGetPlatformIDs");
         List<Device> out = new ArrayList<>();
         for (cl_platform_id p : platforms) {
             String pname = platformString(p);
             int[] dn = new int[1];
-            try {
-                clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, null, dn);
-            } catch (org.jocl.CLException e) {
+            if (clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, null, dn) != CL.CL_SUCCESS || dn[0] == 0) {
                 continue; // a platform without devices
             }
             cl_device_id[] ids = new cl_device_id[dn[0]];
-            clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, ids.length, ids, null);
+            Cl.ok(clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, ids.length, ids, null), "clGetDeviceIDs");
             for (cl_device_id id : ids) {
                 long type = deviceLong(id, CL_DEVICE_TYPE);
                 out.add(new Device(out.size(), p, id, pname, deviceString(id), (type & CL_DEVICE_TYPE_GPU) != 0,
@@ -83,29 +82,29 @@ final class OpenClDevices {
 
     private static String platformString(cl_platform_id p) {
         long[] size = new long[1];
-        clGetPlatformInfo(p, CL_PLATFORM_NAME, 0, null, size);
+        Cl.ok(clGetPlatformInfo(p, CL_PLATFORM_NAME, 0, null, size), "clGetPlatformInfo");
         byte[] buf = new byte[(int) size[0]];
-        clGetPlatformInfo(p, CL_PLATFORM_NAME, buf.length, Pointer.to(buf), null);
+        Cl.ok(clGetPlatformInfo(p, CL_PLATFORM_NAME, buf.length, Pointer.to(buf), null), "clGetPlatformInfo");
         return new String(buf, 0, Math.max(0, buf.length - 1)).strip();
     }
 
     private static String deviceString(cl_device_id d) {
         long[] size = new long[1];
-        clGetDeviceInfo(d, CL_DEVICE_NAME, 0, null, size);
+        Cl.ok(clGetDeviceInfo(d, CL_DEVICE_NAME, 0, null, size), "clGetDeviceInfo");
         byte[] buf = new byte[(int) size[0]];
-        clGetDeviceInfo(d, CL_DEVICE_NAME, buf.length, Pointer.to(buf), null);
+        Cl.ok(clGetDeviceInfo(d, CL_DEVICE_NAME, buf.length, Pointer.to(buf), null), "clGetDeviceInfo");
         return new String(buf, 0, Math.max(0, buf.length - 1)).strip();
     }
 
     private static long deviceLong(cl_device_id d, int what) {
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
-        clGetDeviceInfo(d, what, 8, Pointer.to(b), null);
+        Cl.ok(clGetDeviceInfo(d, what, 8, Pointer.to(b), null), "clGetDeviceInfo");
         return b.getLong(0);
     }
 
     private static long deviceInt(cl_device_id d, int what) {
         ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder());
-        clGetDeviceInfo(d, what, 4, Pointer.to(b), null);
+        Cl.ok(clGetDeviceInfo(d, what, 4, Pointer.to(b), null), "clGetDeviceInfo");
         return b.getInt(0) & 0xffffffffL;
     }
 }

@@ -3,16 +3,18 @@ package io.spherical.models.lm;
 import io.spherical.api.UserException;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The architecture of an n-gram language model: {@code context} previous words, embeddings of width
  * {@code embedding}, concatenated, dense layers of widths {@code hidden} with {@code activation}, then the output
- * layer. Immutable; {@link #validate()} turns impossible values into user errors.
+ * layer. Immutable and valid by construction: impossible values are user errors naming the option to change. Build
+ * one with {@link #builder()} (the Brown demo's values unless set) or change one with {@link #toBuilder()}.
  *
  * @param context         number of previous words (n - 1)
  * @param embedding       embedding width
  * @param hidden          widths of the dense layers (may be empty)
- * @param activation      {@code relu} or {@code tanh}
+ * @param activation      of the dense layers
  * @param output          the output layer
  * @param loss            spherical loss name (factored and dense outputs)
  * @param lossParams      its hyperparameters
@@ -21,32 +23,17 @@ import java.util.Map;
  * @param unfactorPeriod  factored layer: steps between unfactorisations (0 disables)
  * @param seed            seed of every initialisation and of the data order
  */
-public record ModelConfig(int context, int embedding, List<Integer> hidden, String activation, OutputKind output,
+public record ModelConfig(int context, int embedding, List<Integer> hidden, Activation activation, OutputKind output,
                           String loss, Map<String, Double> lossParams, float biasInput, int stabilisePeriod,
                           int unfactorPeriod, long seed) {
 
-    /** Copies the collections. */
+    /** Copies the collections and checks every value. */
     public ModelConfig {
         hidden = List.copyOf(hidden);
         lossParams = Map.copyOf(lossParams);
-    }
-
-    /** The default demo model for Brown: 4 words of context, embeddings 64, one ReLU layer of 256, factored Z-loss. */
-    public static ModelConfig brownDefault() {
-        return new ModelConfig(4, 64, List.of(256), "relu", OutputKind.FACTORED, "z-loss", Map.of(), 1f, 100, 10_000, 1L);
-    }
-
-    /**
-     * The configuration of the Z-loss authors' One Billion Word timing run: 10 words of context, embeddings 512,
-     * hidden 2048-2048-512 ReLU, output bias as a constant input of 0.001 (trained with SGD lr 0.01, batch 200).
-     */
-    public static ModelConfig oneBillionWord() {
-        return new ModelConfig(10, 512, List.of(2048, 2048, 512), "relu", OutputKind.FACTORED, "z-loss", Map.of(),
-                0.001f, 100, 10_000, 1L);
-    }
-
-    /** Checks every value; the message names the option to change. */
-    public ModelConfig validate() {
+        Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(loss, "loss");
         if (context < 1) {
             throw new UserException("--context must be >= 1 (the number of previous words), got " + context + ".");
         }
@@ -58,13 +45,34 @@ public record ModelConfig(int context, int embedding, List<Integer> hidden, Stri
                 throw new UserException("--hidden sizes must be >= 1, got " + hidden + ".");
             }
         }
-        if (!activation.equals("relu") && !activation.equals("tanh")) {
-            throw new UserException("--activation must be relu or tanh, got '" + activation + "'.");
-        }
         if (stabilisePeriod < 0 || unfactorPeriod < 0) {
             throw new UserException("Stabilisation periods must be >= 0 (0 disables).");
         }
-        return this;
+    }
+
+    /** The default demo model for Brown: 4 words of context, embeddings 64, one ReLU layer of 256, factored Z-loss. */
+    public static ModelConfig brownDefault() {
+        return builder().build();
+    }
+
+    /**
+     * The configuration of the Z-loss authors' One Billion Word timing run: 10 words of context, embeddings 512,
+     * hidden 2048-2048-512 ReLU, output bias as a constant input of 0.001 (trained with SGD lr 0.01, batch 200).
+     */
+    public static ModelConfig oneBillionWord() {
+        return builder().context(10).embedding(512).hidden(List.of(2048, 2048, 512)).biasInput(0.001f).build();
+    }
+
+    /** A builder holding the Brown demo's values. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration's values. */
+    public Builder toBuilder() {
+        return new Builder().context(context).embedding(embedding).hidden(hidden).activation(activation).output(output)
+                .loss(loss, lossParams).biasInput(biasInput).stabilisePeriod(stabilisePeriod)
+                .unfactorPeriod(unfactorPeriod).seed(seed);
     }
 
     /** Width of the last hidden layer (the output layer's input). */
@@ -72,16 +80,88 @@ public record ModelConfig(int context, int embedding, List<Integer> hidden, Stri
         return hidden.isEmpty() ? context * embedding : hidden.get(hidden.size() - 1);
     }
 
-    /** A copy with another output layer. */
-    public ModelConfig withOutput(OutputKind kind) {
-        return new ModelConfig(context, embedding, hidden, activation, kind, loss, lossParams, biasInput,
-                stabilisePeriod, unfactorPeriod, seed);
-    }
+    /** Named setters for a {@link ModelConfig}; {@link #build()} checks the values. */
+    public static final class Builder {
+        private int context = 4;
+        private int embedding = 64;
+        private List<Integer> hidden = List.of(256);
+        private Activation activation = Activation.RELU;
+        private OutputKind output = OutputKind.FACTORED;
+        private String loss = "z-loss";
+        private Map<String, Double> lossParams = Map.of();
+        private float biasInput = 1f;
+        private int stabilisePeriod = 100;
+        private int unfactorPeriod = 10_000;
+        private long seed = 1L;
 
-    /** A copy with another loss. */
-    public ModelConfig withLoss(String name, Map<String, Double> params) {
-        return new ModelConfig(context, embedding, hidden, activation, output, name, params, biasInput,
-                stabilisePeriod, unfactorPeriod, seed);
-    }
+        private Builder() {
+        }
 
+        /** Previous words used (n - 1). */
+        public Builder context(int v) {
+            context = v;
+            return this;
+        }
+
+        /** Embedding width. */
+        public Builder embedding(int v) {
+            embedding = v;
+            return this;
+        }
+
+        /** Widths of the dense layers. */
+        public Builder hidden(List<Integer> v) {
+            hidden = v;
+            return this;
+        }
+
+        /** Activation of the dense layers. */
+        public Builder activation(Activation v) {
+            activation = v;
+            return this;
+        }
+
+        /** The output layer. */
+        public Builder output(OutputKind v) {
+            output = v;
+            return this;
+        }
+
+        /** The spherical loss and its hyperparameters. */
+        public Builder loss(String name, Map<String, Double> params) {
+            loss = name;
+            lossParams = params;
+            return this;
+        }
+
+        /** The constant input of the spherical output layer's bias. */
+        public Builder biasInput(float v) {
+            biasInput = v;
+            return this;
+        }
+
+        /** Steps between singular-value control of the factored layer (0 disables). */
+        public Builder stabilisePeriod(int v) {
+            stabilisePeriod = v;
+            return this;
+        }
+
+        /** Steps between unfactorisations of the factored layer (0 disables). */
+        public Builder unfactorPeriod(int v) {
+            unfactorPeriod = v;
+            return this;
+        }
+
+        /** Seed of every initialisation and of the data order. */
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        /** The configuration (checked). */
+        public ModelConfig build() {
+            return new ModelConfig(context, embedding, hidden, activation, output, loss, lossParams, biasInput,
+                    stabilisePeriod, unfactorPeriod, seed);
+        }
+    }
 }

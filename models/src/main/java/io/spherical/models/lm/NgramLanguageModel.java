@@ -5,7 +5,7 @@ import io.spherical.api.Optimizer;
 import io.spherical.api.SphericalLoss;
 import io.spherical.api.Tensor;
 import io.spherical.api.UnaryOp;
-import io.spherical.models.data.Vocabulary;
+import io.spherical.models.lm.Vocabulary;
 import io.spherical.models.layers.DenseLayer;
 import io.spherical.models.layers.EmbeddingLayer;
 import io.spherical.models.output.DenseSphericalOutput;
@@ -42,7 +42,6 @@ public final class NgramLanguageModel implements AutoCloseable {
      */
     public NgramLanguageModel(Backend backend, ModelConfig cfg, Vocabulary vocab, SphericalLoss loss,
                               Optimizer optimizer, int maxBatch) {
-        cfg.validate();
         MemoryPlan.of(cfg, vocab.size(), maxBatch, optimizer.name()).check(MemoryPlan.availableBytes(),
                 "lower --batch (the factored layer keeps m x m matrices), --hidden or --embedding, or raise --min-count");
         this.b = backend;
@@ -50,7 +49,7 @@ public final class NgramLanguageModel implements AutoCloseable {
         this.maxBatch = maxBatch;
         Random rnd = new Random(cfg.seed());
         this.embedding = new EmbeddingLayer(b, vocab.size(), cfg.embedding(), cfg.context(), maxBatch, rnd);
-        UnaryOp act = cfg.activation().equals("tanh") ? UnaryOp.TANH : UnaryOp.RELU;
+        UnaryOp act = cfg.activation().op();
         int width = embedding.outputDim();
         for (int i = 0; i < cfg.hidden().size(); i++) {
             hidden.add(new DenseLayer(b, "hidden" + i, width, cfg.hidden().get(i), act, maxBatch, rnd));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spherical.api.Backend;
 import io.spherical.api.BackendDiscovery;
 import io.spherical.api.UserException;
-import io.spherical.models.data.Vocabulary;
+import io.spherical.models.lm.Vocabulary;
 import io.spherical.models.loss.ZLoss;
 import io.spherical.models.optim.OptimizerRegistry;
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ class MemoryPlanTest {
     private static final long GIB = 1L << 30;
 
     static ModelConfig model(OutputKind kind, int context, int embedding, List<Integer> hidden) {
-        return new ModelConfig(context, embedding, hidden, "relu", kind, "z-loss", Map.of(), 1f, 100, 10_000, 1L);
+        return ModelConfig.builder().context(context).embedding(embedding).hidden(hidden).output(kind).build();
     }
 
     static Vocabulary vocabulary(int size) {

@@ -1,0 +1,100 @@
+package io.spherical.benchmarks;
+
+import io.spherical.api.Backend;
+import io.spherical.api.Tensor;
+import io.spherical.api.UserException;
+import io.spherical.models.loss.LossRegistry;
+import io.spherical.models.output.DenseSphericalOutput;
+import io.spherical.models.output.FactoredConfig;
+import io.spherical.models.output.FactoredSphericalOutput;
+import io.spherical.models.output.HierarchicalSoftmaxOutput;
+import io.spherical.models.output.OutputLayer;
+import io.spherical.models.output.SoftmaxOutput;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * One full training step of an output layer alone (forward, dL/dH, parameter update) at a given (D, d, m).
+ * Layers: {@code factored-z} (factored Z-loss; its stabilisation every 100 steps, drift check every 1,000 and
+ * unfactorisation every 10,000 are timed separately and amortised into every reported time), {@code dense-z},
+ * {@code softmax}, {@code hsm}, and {@code factored:LOSS} / {@code dense:LOSS} for any spherical loss.
+ */
+public final class LayerBench {
+    private LayerBench() {
+    }
+
+    /** Zipf-like unigram counts (frequency-sorted ids), for the hierarchical softmax's classes and the targets. */
+    static long[] zipfCounts(int vocab) {
+        long[] c = new long[vocab];
+        for (int i = 0; i < vocab; i++) {
+            c[i] = Math.max(1, (long) (1e9 / (i + 1)));
+        }
+        return c;
+    }
+
+    /** Draws Zipf-distributed targets by inverse transform on the harmonic CDF. */
+    static void targets(Random r, int vocab, int[] out) {
+        double hn = Math.log(vocab) + 0.5772156649;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (int) Math.min(vocab - 1, Math.floor(Math.exp(r.nextDouble() * hn - 0.5772156649)));
+        }
+    }
+
+    /** Times one layer. {@code dim} counts the bias (the input is {@code dim - 1} wide). */
+    public static BenchResult run(Backend b, String layer, int vocab, int dim, int batch, int warmup, int iterations) {
+        int dIn = dim - 1;
+        long base = Math.max(0, b.allocatedBytes());
+        long[] peak = {base};
+        Random r = new Random(7);
+        int[] t = new int[batch];
+        float[] hf = new float[batch * dIn];
+        for (int i = 0; i < hf.length; i++) {
+            hf[i] = (float) r.nextGaussian();
+        }
+        FactoredConfig cfg = FactoredConfig.of(vocab, dIn, batch).withPeriods(0, 0, 0);
+        double flops;
+        double amortised = 0;
+        try (OutputLayer l = create(b, layer, cfg); Tensor h = b.fromHost(hf, batch, dIn); Tensor g = b.zeros(batch, dIn)) {
+            StepTimer.sample(b, peak);
+            double[] ms = StepTimer.time(b, warmup, iterations, () -> {
+                targets(r, vocab, t);
+                l.step(h, t, 1e-3f, g);
+            }, peak);
+            if (l instanceof FactoredSphericalOutput f) {
+                double stab = StepTimer.median(StepTimer.time(b, 0, 3, f::stabilise, peak));
+                double drift = StepTimer.median(StepTimer.time(b, 0, 3, f::measureDrift, peak));
+                double unf = StepTimer.median(StepTimer.time(b, 0, 1, f::unfactorise, peak));
+                amortised = stab / 100 + drift / 1000 + unf / 10_000;
+                flops = 2.0 * (9.0 * batch * dim * dim + 5.0 * batch * batch * dim + Math.pow(batch, 3) / 3);
+            } else if (l instanceof HierarchicalSoftmaxOutput hs) {
+                flops = 2.0 * 3 * batch * dim * (hs.classCount() + (double) vocab / hs.classCount());
+            } else {
+                flops = 2.0 * 3 * (double) vocab * dim * batch;
+            }
+            double med = StepTimer.median(ms) + amortised;
+            double peakMb = b.allocatedBytes() < 0 ? Double.NaN : (peak[0] - base) / (double) (1 << 20);
+            return new BenchResult(layer, vocab, dim, batch, med, ms[0] + amortised, ms[ms.length - 1] + amortised,
+                    batch / med * 1000, flops / med / 1e6, peakMb);
+        }
+    }
+
+    static OutputLayer create(Backend b, String layer, FactoredConfig cfg) {
+        LossRegistry losses = LossRegistry.discover();
+        return switch (layer) {
+            case "factored-z" -> new FactoredSphericalOutput(b, cfg, losses.create("z-loss", Map.of()));
+            case "dense-z" -> new DenseSphericalOutput(b, cfg, losses.create("z-loss", Map.of()));
+            case "softmax" -> new SoftmaxOutput(b, cfg.classes(), cfg.inputDim(), cfg.maxBatch(), 1);
+            case "hsm" -> new HierarchicalSoftmaxOutput(b, zipfCounts(cfg.classes()), cfg.inputDim(), cfg.maxBatch(), 1);
+            default -> {
+                if (layer.startsWith("factored:")) {
+                    yield new FactoredSphericalOutput(b, cfg, losses.create(layer.substring(9), Map.of()));
+                }
+                if (layer.startsWith("dense:")) {
+                    yield new DenseSphericalOutput(b, cfg, losses.create(layer.substring(6), Map.of()));
+                }
+                throw new UserException("Unknown layer '" + layer + "'. Fix: use factored-z, dense-z, softmax, hsm, "
+                        + "factored:LOSS or dense:LOSS.");
+            }
+        };
+    }
+}

@@ -1,0 +1,373 @@
+package io.spherical.training;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.spherical.api.Backend;
+import io.spherical.api.Optimizer;
+import io.spherical.api.SphericalLoss;
+import io.spherical.api.UserException;
+import io.spherical.training.checkpoint.Checkpoint;
+import io.spherical.training.data.Corpus;
+import io.spherical.training.data.IdStream;
+import io.spherical.training.data.Split;
+import io.spherical.models.lm.Vocabulary;
+import io.spherical.models.lm.ModelConfig;
+import io.spherical.models.lm.NgramLanguageModel;
+import io.spherical.models.loss.LossRegistry;
+import io.spherical.models.optim.OptimizerRegistry;
+import io.spherical.models.output.DivergenceException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+
+/**
+ * Trains an n-gram language model on a corpus: epochs over shuffled examples (seeded, so a run is deterministic for
+ * a seed and a backend), validation after each epoch, the learning-rate {@link Schedule}, early stopping, and
+ * checkpoints that let a resumed run continue exactly. The run's files are kept by {@link RunDirectory}; evaluation
+ * is {@link Evaluator}'s.
+ */
+public final class Trainer {
+    /** The checkpoint's file name in a run directory. */
+    public static final String CHECKPOINT = RunDirectory.CHECKPOINT;
+
+    private final Backend backend;
+    private final LossRegistry losses;
+    private final OptimizerRegistry optimizers;
+    private final Evaluator evaluator;
+
+    /** A trainer on a backend with the registries of losses and optimizers. */
+    public Trainer(Backend backend, LossRegistry losses, OptimizerRegistry optimizers) {
+        this.backend = backend;
+        this.losses = losses;
+        this.optimizers = optimizers;
+        this.evaluator = new Evaluator(backend);
+    }
+
+    /** The outcome of {@link #train}. */
+    public record Result(List<HistoryRow> history, Path runDir, boolean interrupted, Progress progress,
+                         double seconds) {
+    }
+
+    /** Trains, or resumes with the checkpoint's own configuration unchanged; see the full overload. */
+    public Result train(Corpus corpus, ModelConfig modelCfg, TrainingConfig trainCfg, Path runDir, boolean resume,
+                        TrainingListener listener, AtomicBoolean stop) {
+        return train(corpus, modelCfg, trainCfg, runDir, resume, saved -> saved, listener, stop);
+    }
+
+    /**
+     * Trains, or resumes when {@code resume} is set: the checkpoint's model and training configuration are then used,
+     * the latter passed through {@code onResume} (which may change what can change on resume: epochs, learning rate,
+     * schedule, patience, example limits, checkpoint interval).
+     *
+     * @param stop set it (from a signal handler) to finish the current minibatch, write a checkpoint and return
+     */
+    public Result train(Corpus corpus, ModelConfig modelCfg, TrainingConfig trainCfg, Path runDir, boolean resume,
+                        UnaryOperator<TrainingConfig> onResume, TrainingListener listener, AtomicBoolean stop) {
+        Run run = new Run(corpus, new RunDirectory(runDir), listener, stop);
+        ModelConfig mc = modelCfg;
+        TrainingConfig tc = trainCfg;
+        // fail on a bad loss or optimizer before any expensive work
+        losses.create(mc.loss(), mc.lossParams());
+        optimizers.create(tc.optimizer(), tc.optimizerParams());
+        Checkpoint loaded = null;
+        Vocabulary vocab;
+        if (resume) {
+            loaded = Checkpoint.read(run.dir.requireCheckpoint());
+            mc = fromJson(loaded.manifest().get("model"), ModelConfig.class);
+            tc = onResume.apply(fromJson(loaded.manifest().get("training"), TrainingConfig.class));
+            run.progress = fromJson(loaded.manifest().get("progress"), Progress.class);
+            if (run.progress.finished() && tc.epochs() > run.progress.epoch()) {
+                run.progress = run.progress.reopened();
+            }
+            run.history.addAll(fromJson(loaded.manifest().get("history"), new TypeReference<List<HistoryRow>>() { }));
+            vocab = loaded.vocabulary();
+            listener.status("Resuming from " + run.dir.checkpoint() + " at epoch " + (run.progress.epoch() + 1)
+                    + ", step " + run.progress.step());
+        } else {
+            if (Files.exists(run.dir.checkpoint())) {
+                throw new UserException("The run directory " + runDir + " already holds a checkpoint. Fix: pass --resume"
+                        + " to continue it, or choose another --out.");
+            }
+            listener.status("Building the vocabulary from " + corpus.describe() + " ...");
+            vocab = buildVocabulary(corpus, tc.minCount());
+            listener.status("Vocabulary: " + vocab.size() + " words (min count " + tc.minCount()
+                    + ", <unk> and </s> included)");
+            tc = capBatch(run, tc, vocab);
+        }
+        run.dir.prepare();
+        run.configure(mc, tc, vocab, losses.create(mc.loss(), mc.lossParams()),
+                optimizers.create(tc.optimizer(), tc.optimizerParams()));
+        try (NgramLanguageModel model = new NgramLanguageModel(backend, mc, vocab, run.loss, run.opt, tc.batch())) {
+            run.model = model;
+            if (loaded != null) {
+                loaded.restore(model.state(), backend);
+                model.output().restoreCounter(loaded.manifest().path("outputCounter").asLong());
+            } else {
+                run.save(run.progress); // a checkpoint exists before the first step: SIGKILL at any point can resume
+            }
+            while (!run.progress.finished() && run.progress.epoch() < tc.epochs()) {
+                Progress p = trainEpoch(run);
+                if (p == null) {
+                    return run.result(true);
+                }
+                endEpoch(run, p);
+            }
+            run.writeRunFiles();
+            return run.result(false);
+        }
+    }
+
+    /** A minibatch larger than the training set (when its size is known) is capped at it. */
+    private TrainingConfig capBatch(Run run, TrainingConfig tc, Vocabulary vocab) {
+        List<Corpus.Chunk> chunks = run.corpus.chunks(Split.TRAIN);
+        if (chunks.size() == 1) {
+            long examples = stream(run.cache, chunks, 0, vocab, Split.TRAIN).size();
+            if (examples < tc.batch()) {
+                run.listener.status("Minibatch capped at " + examples + ", the number of training examples (--batch "
+                        + tc.batch() + ").");
+                return tc.toBuilder().batch((int) examples).build();
+            }
+        }
+        return tc;
+    }
+
+    /** One epoch from where {@code run.progress} stands; null when interrupted (a checkpoint was written). */
+    private Progress trainEpoch(Run run) {
+        TrainingConfig tc = run.tc;
+        List<Corpus.Chunk> trainChunks = run.corpus.chunks(Split.TRAIN);
+        long epochExamples = tc.maxTrainExamples() > 0 ? tc.maxTrainExamples() : Long.MAX_VALUE;
+        int epoch = run.progress.epoch();
+        int[] chunkOrder = permutation(trainChunks.size(), new Random(run.mc.seed() * 7919 + epoch));
+        long known = trainChunks.size() == 1
+                ? stream(run.cache, trainChunks, 0, run.vocab, Split.TRAIN).size() : Long.MAX_VALUE;
+        long epochTotal = Math.min(epochExamples, known);
+        run.listener.epochStarted(epoch + 1, epochTotal == Long.MAX_VALUE ? -1 : epochTotal);
+        run.epochStart = System.nanoTime();
+        run.startDone = run.progress.doneInEpoch();
+        double totalSteps = (double) tc.epochs() * Math.ceil((double) Math.min(epochExamples, known) / tc.batch());
+        Schedule schedule = tc.schedule();
+        int ctx = run.mc.context();
+        int[] ctxIds = new int[tc.batch() * ctx];
+        int[] targets = new int[tc.batch()];
+        Progress p = run.progress;
+        for (int ci = p.chunk(); ci < chunkOrder.length && p.doneInEpoch() < epochExamples; ci++) {
+            IdStream stream = stream(run.cache, trainChunks, chunkOrder[ci], run.vocab, Split.TRAIN);
+            int[] order = permutation(stream.size(), new Random(run.mc.seed() * 1_000_003L + epoch * 7919L
+                    + chunkOrder[ci]));
+            long off = ci == p.chunk() ? p.offset() : 0;
+            while (off < order.length && p.doneInEpoch() < epochExamples) {
+                int m = (int) Math.min(Math.min(tc.batch(), order.length - off), epochExamples - p.doneInEpoch());
+                int[] cIds = m == tc.batch() ? ctxIds : new int[m * ctx];
+                int[] tIds = m == tc.batch() ? targets : new int[m];
+                for (int i = 0; i < m; i++) {
+                    int t = order[(int) off + i];
+                    stream.context(t, ctx, cIds, i * ctx);
+                    tIds[i] = stream.target(t);
+                }
+                float lr = (float) schedule.rate(tc.learningRate(), p.lrScale(), p.step(), totalSteps);
+                double l;
+                try {
+                    l = run.model.trainStep(cIds, tIds, m, lr);
+                } catch (DivergenceException e) {
+                    throw e.at(epoch + 1, p.step() + 1, run.dir.checkpoint());
+                }
+                off += m;
+                p = p.afterBatch(ci, off, m, l);
+                run.listener.batchDone(p.doneInEpoch(), l);
+                if (run.stop.get()) {
+                    run.save(p);
+                    run.listener.status("Interrupted: checkpoint written to " + run.dir.checkpoint() + " at step "
+                            + p.step() + ". Resume with --resume.");
+                    run.progress = p;
+                    return null;
+                }
+                if (tc.checkpointEvery() > 0 && p.step() % tc.checkpointEvery() == 0) {
+                    run.save(p);
+                }
+            }
+            if (p.doneInEpoch() < epochExamples) {
+                p = p.nextChunk(ci + 1);
+            }
+        }
+        run.listener.epochTrained(epoch + 1);
+        return p;
+    }
+
+    /** Validation, the schedule and early stopping after an epoch; then a checkpoint and the run files. */
+    private void endEpoch(Run run, Progress p) {
+        int epoch = p.epoch();
+        double secs = (System.nanoTime() - run.epochStart) / 1e9;
+        double eps = (p.doneInEpoch() - run.startDone) / Math.max(secs, 1e-9);
+        Metrics valid = evaluator.evaluate(run.model, run.corpus.chunks(Split.VALID), run.vocab, Split.VALID,
+                run.tc.maxEvalExamples(), run.listener, run.cache);
+        double trainLoss = p.lossSum() / Math.max(1, p.lossCount());
+        run.history.add(new HistoryRow(epoch + 1, trainLoss, valid, eps, secs));
+        run.listener.epochEnded(epoch + 1, valid, trainLoss, eps);
+        double top10 = valid.topKError().get(10);
+        boolean improved = top10 < p.bestTop10();
+        int bad = improved ? 0 : p.badEpochs() + 1;
+        double scale = run.tc.schedule().scaleAfterEpoch(p.lrScale(), improved);
+        boolean stopEarly = run.tc.patience() > 0 && bad >= run.tc.patience();
+        boolean last = epoch + 1 >= run.tc.epochs();
+        run.progress = p.nextEpoch(scale, Math.min(top10, p.bestTop10()), bad, stopEarly || last);
+        if (stopEarly && !last) {
+            run.listener.status("Early stopping: validation top-10 error has not improved for " + bad + " epochs.");
+        }
+        run.save(run.progress);
+        run.writeRunFiles();
+        reportSafetyCounters(run.model.output().diagnostics(), run.listener);
+    }
+
+    /** Loads the run's checkpoint and evaluates it on a split of the corpus. */
+    public Metrics evaluate(Path runDir, Corpus corpus, Split split, long maxExamples, TrainingListener listener) {
+        Checkpoint c = Checkpoint.read(runDir.resolve(CHECKPOINT));
+        ModelConfig mc = fromJson(c.manifest().get("model"), ModelConfig.class);
+        TrainingConfig tc = fromJson(c.manifest().get("training"), TrainingConfig.class);
+        SphericalLoss loss = losses.create(mc.loss(), mc.lossParams());
+        Optimizer opt = optimizers.create(tc.optimizer(), tc.optimizerParams());
+        try (NgramLanguageModel model = new NgramLanguageModel(backend, mc, c.vocabulary(), loss, opt, tc.batch())) {
+            c.restore(model.state(), backend);
+            model.output().restoreCounter(c.manifest().path("outputCounter").asLong());
+            return evaluator.evaluate(model, corpus.chunks(split), c.vocabulary(), split, maxExamples, listener,
+                    new HashMap<>());
+        }
+    }
+
+    /** Top-k errors, MRR, loss and perplexity of a model on chunks (in order, at most {@code limit} examples). */
+    public Metrics evaluate(NgramLanguageModel model, List<Corpus.Chunk> chunks, Vocabulary vocab, Split split,
+                            long limit, TrainingListener listener, Map<Split, List<IdStream>> cache) {
+        return evaluator.evaluate(model, chunks, vocab, split, limit, listener, cache);
+    }
+
+    /** Counts words over the training chunks (streaming) and keeps those seen at least minCount times. */
+    public static Vocabulary buildVocabulary(Corpus corpus, int minCount) {
+        Map<String, Long> counts = new HashMap<>();
+        long eos = 0;
+        long tokens = 0;
+        for (Corpus.Chunk chunk : corpus.chunks(Split.TRAIN)) {
+            for (String[] s : chunk.sentences()) {
+                for (String w : s) {
+                    counts.merge(w, 1L, Long::sum);
+                }
+                eos++;
+                tokens += s.length;
+            }
+        }
+        if (tokens == 0) {
+            throw new UserException("The training split of " + corpus.describe() + " is empty. Fix: point the corpus at"
+                    + " a directory whose training file holds text, one sentence per line.");
+        }
+        return Vocabulary.build(counts, eos, minCount);
+    }
+
+    /** One status line when the output layer's safety mechanisms acted (counts since this process started). */
+    private static void reportSafetyCounters(Map<String, Long> counters, TrainingListener listener) {
+        long control = counters.getOrDefault("controlledSteps", 0L);
+        long repairs = counters.getOrDefault("repairs", 0L);
+        long solves = counters.getOrDefault("hostSolves", 0L);
+        if (control + repairs + solves > 0) {
+            listener.status("Output layer: " + control + " steps reduced by the step control, " + repairs
+                    + " exact recomputations of Q, " + solves + " direct solves (see run.json, \"diagnostics\").");
+        }
+    }
+
+    private static IdStream stream(Map<Split, List<IdStream>> cache, List<Corpus.Chunk> chunks, int index,
+                                   Vocabulary vocab, Split split) {
+        if (chunks.size() == 1) {
+            return cache.computeIfAbsent(split, k -> List.of(IdStream.of(chunks.get(0).sentences(), vocab))).get(0);
+        }
+        return IdStream.of(chunks.get(index).sentences(), vocab);
+    }
+
+    static int[] permutation(int n, Random r) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    static <T> T fromJson(JsonNode node, Class<T> type) {
+        try {
+            return Checkpoint.JSON.treeToValue(node, type);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UserException("The checkpoint's " + type.getSimpleName() + " is unreadable (" + e.getMessage()
+                    + "). Fix: start a new run directory.", e);
+        }
+    }
+
+    static <T> T fromJson(JsonNode node, TypeReference<T> type) {
+        try {
+            return Checkpoint.JSON.readerFor(type).readValue(node);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UserException("The checkpoint's history is unreadable (" + e.getMessage()
+                    + "). Fix: start a new run directory.", e);
+        }
+    }
+
+    /** What one call of {@link #train} works with. */
+    private final class Run {
+        final Corpus corpus;
+        final RunDirectory dir;
+        final TrainingListener listener;
+        final AtomicBoolean stop;
+        final long t0 = System.nanoTime();
+        final List<HistoryRow> history = new ArrayList<>();
+        final Map<Split, List<IdStream>> cache = new HashMap<>();
+        Progress progress = Progress.start();
+        ModelConfig mc;
+        TrainingConfig tc;
+        Vocabulary vocab;
+        SphericalLoss loss;
+        Optimizer opt;
+        NgramLanguageModel model;
+        long epochStart;
+        long startDone;
+
+        Run(Corpus corpus, RunDirectory dir, TrainingListener listener, AtomicBoolean stop) {
+            this.corpus = corpus;
+            this.dir = dir;
+            this.listener = listener;
+            this.stop = stop;
+        }
+
+        void configure(ModelConfig m, TrainingConfig t, Vocabulary v, SphericalLoss l, Optimizer o) {
+            mc = m;
+            tc = t;
+            vocab = v;
+            loss = l;
+            opt = o;
+        }
+
+        void save(Progress p) {
+            dir.saveCheckpoint(RunDirectory.record(backend, mc, tc, loss, opt, vocab, corpus), model, vocab, p, history,
+                    backend);
+        }
+
+        void writeRunFiles() {
+            dir.writeRunFiles(RunDirectory.record(backend, mc, tc, loss, opt, vocab, corpus), mc.seed(), history,
+                    model.output().diagnostics(), seconds());
+        }
+
+        double seconds() {
+            return (System.nanoTime() - t0) / 1e9;
+        }
+
+        Result result(boolean interrupted) {
+            return new Result(history, dir.path(), interrupted, progress, seconds());
+        }
+    }
+}

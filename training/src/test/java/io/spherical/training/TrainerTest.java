@@ -1,0 +1,157 @@
+package io.spherical.training;
+
+import io.spherical.training.checkpoint.Checkpoint;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.spherical.api.Backend;
+import io.spherical.api.BackendDiscovery;
+import io.spherical.api.UserException;
+import io.spherical.training.data.Corpus;
+import io.spherical.training.data.LineCorpus;
+import io.spherical.training.data.Split;
+import io.spherical.models.lm.Vocabulary;
+import io.spherical.models.lm.ModelConfig;
+import io.spherical.models.lm.NgramLanguageModel;
+import io.spherical.models.lm.OutputKind;
+import io.spherical.models.loss.LossRegistry;
+import io.spherical.models.optim.OptimizerRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Training end to end on a corpus made by the test: every output layer learns; resumed runs equal uninterrupted ones. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TrainerTest {
+    private Backend b;
+    private Path corpusDir;
+    private Corpus corpus;
+
+    @BeforeAll
+    void open(@TempDir Path tmp) throws IOException {
+        b = BackendDiscovery.discover().create("nd4j");
+        corpusDir = SyntheticCorpus.write(tmp.resolve("corpus"), 150, 2500, 42);
+        corpus = new LineCorpus(corpusDir);
+    }
+
+    @AfterAll
+    void close() {
+        b.close();
+    }
+
+    private Trainer trainer() {
+        return new Trainer(b, LossRegistry.discover(), OptimizerRegistry.discover());
+    }
+
+    static ModelConfig small(OutputKind kind) {
+        return ModelConfig.builder().context(2).embedding(16).hidden(List.of(32)).output(kind).stabilisePeriod(50)
+                .unfactorPeriod(500).seed(3L).build();
+    }
+
+    static TrainingConfig quick(int epochs, String optimizer) {
+        return TrainingConfig.builder().epochs(epochs).batch(50).optimizer(optimizer, Map.of()).patience(0).minCount(1).build();
+    }
+
+    @ParameterizedTest
+    @EnumSource(OutputKind.class)
+    void everyOutputLayerDrivesValidationTop10ErrorDown(OutputKind kind, @TempDir Path run) {
+        Trainer t = trainer();
+        ModelConfig mc = small(kind);
+        TrainingConfig tc = quick(2, "sgd");
+        Vocabulary vocab = Trainer.buildVocabulary(corpus, 1);
+        double before;
+        try (NgramLanguageModel untrained = new NgramLanguageModel(b, mc, vocab,
+                LossRegistry.discover().create("z-loss", Map.of()),
+                OptimizerRegistry.discover().create("sgd", Map.of()), tc.batch())) {
+            before = t.evaluate(untrained, corpus.chunks(Split.VALID), vocab, Split.VALID, 0, new TrainingListener() { },
+                    new HashMap<>()).topKError().get(10);
+        }
+        Trainer.Result r = t.train(corpus, mc, tc, run, false, new TrainingListener() { }, new AtomicBoolean());
+        double after = r.history().get(r.history().size() - 1).metrics().topKError().get(10);
+        System.out.printf("learning %s: validation top-10 error %.3f -> %.3f%n", kind.label(), before, after);
+        assertTrue(before > 0.7, "an untrained model is far from the chain: " + before);
+        assertTrue(after < 0.5 * before, kind + " did not learn: " + before + " -> " + after);
+        assertTrue(Files.exists(run.resolve("checkpoint.zip")) && Files.exists(run.resolve("metrics.csv"))
+                && Files.exists(run.resolve("run.json")));
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedRun(@TempDir Path tmp) {
+        ModelConfig mc = small(OutputKind.FACTORED);
+        TrainingConfig tc = quick(2, "momentum");
+        Trainer t = trainer();
+        t.train(corpus, mc, tc, tmp.resolve("a"), false, new TrainingListener() { }, new AtomicBoolean());
+        AtomicBoolean stop = new AtomicBoolean();
+        TrainingListener stopper = new TrainingListener() {
+            private int batches;
+
+            @Override
+            public void batchDone(long done, double loss) {
+                if (++batches == 37) {
+                    stop.set(true);
+                }
+            }
+        };
+        Trainer.Result first = t.train(corpus, mc, tc, tmp.resolve("b"), false, stopper, stop);
+        assertTrue(first.interrupted());
+        assertEquals(37, first.progress().step());
+        Trainer.Result second = t.train(corpus, mc, tc, tmp.resolve("b"), true, new TrainingListener() { },
+                new AtomicBoolean());
+        assertFalse(second.interrupted());
+        JsonNode a = Checkpoint.read(tmp.resolve("a").resolve(Trainer.CHECKPOINT)).manifest().get("checksums");
+        JsonNode bb = Checkpoint.read(tmp.resolve("b").resolve(Trainer.CHECKPOINT)).manifest().get("checksums");
+        int arrays = 0;
+        for (Iterator<String> it = a.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (name.startsWith("arrays/")) {
+                assertEquals(a.get(name).asText(), bb.path(name).asText(), name + " differs after resume");
+                arrays++;
+            }
+        }
+        assertTrue(arrays >= 10, "every parameter and optimizer slot compared: " + arrays);
+    }
+
+    @Test
+    void checkpointOfAnotherVocabularyIsRejected(@TempDir Path tmp) throws IOException {
+        ModelConfig mc = small(OutputKind.SOFTMAX);
+        TrainingConfig tc = quick(1, "sgd").toBuilder().limits(500, 200).build();
+        trainer().train(corpus, mc, tc, tmp.resolve("a"), false, new TrainingListener() { }, new AtomicBoolean());
+        Path other = SyntheticCorpus.write(tmp.resolve("other"), 90, 300, 7);
+        Checkpoint c = Checkpoint.read(tmp.resolve("a").resolve(Trainer.CHECKPOINT));
+        Vocabulary v2 = Trainer.buildVocabulary(new LineCorpus(other), 1);
+        try (NgramLanguageModel m2 = new NgramLanguageModel(b, mc, v2, LossRegistry.discover().create("z-loss", Map.of()),
+                OptimizerRegistry.discover().create("sgd", Map.of()), tc.batch())) {
+            UserException e = assertThrows(UserException.class, () -> c.restore(m2.state(), b));
+            assertTrue(e.getMessage().contains("another model or vocabulary"), e.getMessage());
+        }
+    }
+
+    @Test
+    void divergenceIsTypedWithItsEpochAndStepAndLeavesTheCheckpoint(@TempDir Path tmp) {
+        TrainingConfig tc = quick(2, "sgd").toBuilder().limits(2000, 200).learningRate(1e30).build();
+        io.spherical.models.output.DivergenceException e = assertThrows(
+                io.spherical.models.output.DivergenceException.class, () -> trainer().train(corpus,
+                        small(OutputKind.SOFTMAX), tc, tmp.resolve("d"), false, new TrainingListener() { },
+                        new AtomicBoolean()));
+        assertEquals(1, e.epoch());
+        assertTrue(e.step() >= 1 && e.step() <= 40, "step " + e.step());
+        assertTrue(e.getMessage().contains("(epoch 1, step " + e.step() + ")")
+                && e.getMessage().contains(tmp.resolve("d").resolve(Trainer.CHECKPOINT).toString()), e.getMessage());
+        assertTrue(java.nio.file.Files.exists(tmp.resolve("d").resolve(Trainer.CHECKPOINT)));
+    }
+}
