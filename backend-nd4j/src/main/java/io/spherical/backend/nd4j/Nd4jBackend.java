@@ -7,7 +7,6 @@ import io.spherical.api.spi.Shapes;
 import io.spherical.api.Tensor;
 import io.spherical.api.UnaryOp;
 import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -29,10 +28,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * with this ND4J build. The factored layer avoids general solves in its hot loop (Newton-Schulz on GEMMs).
  */
 final class Nd4jBackend extends BackendBase<Nd4jTensor> {
-
-    /** Rows x cols above which row-parallel loops pay for their fork/join. */
-    private static final long PARALLEL_THRESHOLD = 1 << 16;
-
 
     Nd4jBackend() {
         super("ND4J", Nd4jTensor.class);
@@ -235,11 +230,11 @@ final class Nd4jBackend extends BackendBase<Nd4jTensor> {
     @Override
     protected void reduceRows(Reduction r, Nd4jTensor tx, Nd4jTensor to) {
         int c = tx.cols();
-        rowLoop(tx.rows(), c, i -> {
+        HostLoops.rows(tx.rows(), c, i -> {
             int xo = tx.offset + i * c;
             double acc = r == Reduction.MAX ? Double.NEGATIVE_INFINITY : 0.0;
             for (int j = 0; j < c; j++) {
-                acc = accumulate(r, acc, tx.buf.get(xo + j));
+                acc = HostLoops.accumulate(r, acc, tx.buf.get(xo + j));
             }
             to.buf.put(to.offset + i, (float) acc);
         });
@@ -253,20 +248,12 @@ final class Nd4jBackend extends BackendBase<Nd4jTensor> {
         for (int i = 0; i < tx.rows(); i++) {
             int xo = tx.offset + i * c;
             for (int j = 0; j < c; j++) {
-                acc[j] = accumulate(r, acc[j], tx.buf.get(xo + j));
+                acc[j] = HostLoops.accumulate(r, acc[j], tx.buf.get(xo + j));
             }
         }
         for (int j = 0; j < c; j++) {
             to.buf.put(to.offset + j, (float) acc[j]);
         }
-    }
-
-    private static double accumulate(Reduction r, double acc, float v) {
-        return switch (r) {
-            case SUM -> acc + v;
-            case SUM_SQUARES -> acc + (double) v * v;
-            case MAX -> (v > acc || v != v || acc != acc) ? (acc != acc ? acc : v) : acc;
-        };
     }
 
     @Override
@@ -337,7 +324,7 @@ final class Nd4jBackend extends BackendBase<Nd4jTensor> {
     protected void segmentedLogSoftmax(Nd4jTensor tx, int[] starts, Nd4jTensor tf, Nd4jTensor to) {
         int c = tx.cols();
         int ns = starts.length;
-        rowLoop(tx.rows(), c, i -> {
+        HostLoops.rows(tx.rows(), c, i -> {
             int xo = tx.offset + i * c;
             int oo = to.offset + i * c;
             for (int g = 0; g < ns; g++) {
@@ -365,13 +352,13 @@ final class Nd4jBackend extends BackendBase<Nd4jTensor> {
     @Override
     protected void topKRows(Nd4jTensor tx, int k, int[] out) {
         int c = tx.cols();
-        rowLoop(tx.rows(), c, i -> TopK.row(tx.buf, tx.offset + i * c, c, k, out, i * k));
+        HostLoops.rows(tx.rows(), c, i -> TopK.row(tx.buf, tx.offset + i * c, c, k, out, i * k));
     }
 
     @Override
     protected void targetRanks(Nd4jTensor tx, int[] targets, int[] ranks) {
         int c = tx.cols();
-        rowLoop(tx.rows(), c, i -> {
+        HostLoops.rows(tx.rows(), c, i -> {
             int o = tx.offset + i * c;
             float target = tx.buf.get(o + targets[i]);
             if (target != target) {
@@ -396,15 +383,5 @@ final class Nd4jBackend extends BackendBase<Nd4jTensor> {
     @Override
     public void close() {
         live.closeAll();
-    }
-
-    private static void rowLoop(int rows, int cols, java.util.function.IntConsumer body) {
-        if ((long) rows * cols >= PARALLEL_THRESHOLD && rows > 1) {
-            IntStream.range(0, rows).parallel().forEach(body);
-        } else {
-            for (int i = 0; i < rows; i++) {
-                body.accept(i);
-            }
-        }
     }
 }
