@@ -7,7 +7,7 @@ import java.util.stream.IntStream;
 /** The Java loops of the ND4J backend's non-BLAS operations: rows in parallel when large, and reductions. */
 final class HostLoops {
     /** Rows x cols above which row-parallel loops pay for their fork/join. */
-    private static final long PARALLEL_THRESHOLD = 1 << 16;
+    static final long PARALLEL_THRESHOLD = 1 << 16;
 
     private HostLoops() {
     }

@@ -112,7 +112,7 @@ final class Nd4jBackend extends BackendBase<Nd4jTensor> {
     @Override
     protected void axpy(float alpha, Nd4jTensor tx, Nd4jTensor ty) {
         int n = (int) tx.size();
-        if (n > PARALLEL_THRESHOLD) {
+        if (n > HostLoops.PARALLEL_THRESHOLD) {
             Nd4j.getBlasWrapper().level1().axpy(n, alpha, tx.arr, ty.arr);
             return;
         }
