@@ -4,11 +4,13 @@ import io.spherical.api.Backend;
 import io.spherical.api.Tensor;
 import io.spherical.api.UserException;
 import io.spherical.models.loss.LossRegistry;
+import io.spherical.models.output.AdaptiveSoftmaxOutput;
 import io.spherical.models.output.DenseSphericalOutput;
 import io.spherical.models.output.FactoredConfig;
 import io.spherical.models.output.FactoredSphericalOutput;
 import io.spherical.models.output.HierarchicalSoftmaxOutput;
 import io.spherical.models.output.OutputLayer;
+import io.spherical.models.output.SampledSoftmaxOutput;
 import io.spherical.models.output.SoftmaxOutput;
 import java.util.Map;
 import java.util.Random;
@@ -17,7 +19,9 @@ import java.util.Random;
  * One full training step of an output layer alone (forward, dL/dH, parameter update) at a given (D, d, m).
  * Layers: {@code factored-z} (factored Z-loss; its stabilisation every 100 steps, drift check every 1,000 and
  * unfactorisation every 10,000 are timed separately and amortised into every reported time), {@code dense-z},
- * {@code softmax}, {@code hsm}, and {@code factored:LOSS} / {@code dense:LOSS} for any spherical loss.
+ * {@code softmax}, {@code hsm}, {@code sampled} (K chosen from D as in training), {@code adaptive} (cutoffs chosen
+ * from D as in training; Zipf targets decide which tail clusters a step visits), and {@code factored:LOSS} /
+ * {@code dense:LOSS} for any spherical loss.
  */
 public final class LayerBench {
     private LayerBench() {
@@ -66,6 +70,10 @@ public final class LayerBench {
                 double unf = StepTimer.median(StepTimer.time(b, 0, 1, f::unfactorise, peak));
                 amortised = stab / 100 + drift / 1000 + unf / 10_000;
                 flops = 2.0 * (9.0 * batch * dim * dim + 5.0 * batch * batch * dim + Math.pow(batch, 3) / 3);
+            } else if (l instanceof SampledSoftmaxOutput) {
+                flops = 2.0 * 3 * batch * dim * (SampledSoftmaxOutput.defaultSamples(vocab) + 1.0);
+            } else if (l instanceof AdaptiveSoftmaxOutput) {
+                flops = adaptiveFlops(vocab, dim, batch);
             } else if (l instanceof HierarchicalSoftmaxOutput hs) {
                 flops = 2.0 * 3 * batch * dim * (hs.classCount() + (double) vocab / hs.classCount());
             } else {
@@ -78,6 +86,24 @@ public final class LayerBench {
         }
     }
 
+    /**
+     * The adaptive softmax's modelled arithmetic (forward, dL/dH, update: 3 GEMMs of 2 flops per multiply-add): the
+     * head for every example, each tail for the examples whose Zipf target falls in it (expected share of the
+     * harmonic mass), its projection and its output matrix.
+     */
+    static double adaptiveFlops(int vocab, int dim, int batch) {
+        int[] cut = AdaptiveSoftmaxOutput.defaultCutoffs(vocab);
+        double total = 2.0 * 3 * batch * dim * (cut[0] + cut.length);
+        double hn = Math.log(vocab) + 0.5772156649;
+        for (int c = 0; c < cut.length; c++) {
+            int end = c + 1 < cut.length ? cut[c + 1] : vocab;
+            double rows = batch * Math.log((double) end / cut[c]) / hn;
+            double width = Math.max(1, (dim - 1) / Math.pow(4, c + 1));
+            total += 2.0 * 3 * rows * width * (dim + (end - cut[c]));
+        }
+        return total;
+    }
+
     static OutputLayer create(Backend b, String layer, FactoredConfig cfg) {
         LossRegistry losses = LossRegistry.discover();
         return switch (layer) {
@@ -85,6 +111,10 @@ public final class LayerBench {
             case "dense-z" -> new DenseSphericalOutput(b, cfg, losses.create("z-loss", Map.of()));
             case "softmax" -> new SoftmaxOutput(b, cfg.classes(), cfg.inputDim(), cfg.maxBatch(), 1);
             case "hsm" -> new HierarchicalSoftmaxOutput(b, zipfCounts(cfg.classes()), cfg.inputDim(), cfg.maxBatch(), 1);
+            case "sampled" -> new SampledSoftmaxOutput(b, cfg.classes(), cfg.inputDim(), cfg.maxBatch(), 1,
+                    SampledSoftmaxOutput.defaultSamples(cfg.classes()), true);
+            case "adaptive" -> new AdaptiveSoftmaxOutput(b, cfg.classes(), cfg.inputDim(), cfg.maxBatch(),
+                    AdaptiveSoftmaxOutput.defaultCutoffs(cfg.classes()), 1);
             default -> {
                 if (layer.startsWith("factored:")) {
                     yield new FactoredSphericalOutput(b, cfg, losses.create(layer.substring(9), Map.of()));
@@ -93,7 +123,7 @@ public final class LayerBench {
                     yield new DenseSphericalOutput(b, cfg, losses.create(layer.substring(6), Map.of()));
                 }
                 throw new UserException("Unknown layer '" + layer + "'. Fix: use factored-z, dense-z, softmax, hsm, "
-                        + "factored:LOSS or dense:LOSS.");
+                        + "sampled, adaptive, factored:LOSS or dense:LOSS.");
             }
         };
     }

@@ -33,7 +33,10 @@ public final class NetworkBench {
             case "dense-z" -> OutputKind.DENSE;
             case "softmax" -> OutputKind.SOFTMAX;
             case "hsm" -> OutputKind.HSM;
-            default -> throw new UserException("Unknown layer '" + layer + "'. Fix: use factored-z, dense-z, softmax, hsm or none.");
+            case "sampled" -> OutputKind.SAMPLED;
+            case "adaptive" -> OutputKind.ADAPTIVE;
+            default -> throw new UserException("Unknown layer '" + layer + "'. Fix: use factored-z, dense-z, softmax, hsm,"
+                    + " sampled, adaptive or none.");
         };
         ModelConfig mc = base.toBuilder().output(kind).loss("z-loss", Map.of()).build();
         List<String> words = new ArrayList<>(vocab);

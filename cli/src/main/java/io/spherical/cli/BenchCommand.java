@@ -26,7 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Layer.class, BenchCommand.Network.class},
         description = "Benchmark training steps: 'layer' times an output layer alone, 'network' the whole n-gram network.",
         footer = {"", "Examples:",
-            "  spherical bench layer --layers factored-z,dense-z,softmax,hsm --vocab 10000,100000,793471 --dim 513 --batch 200",
+            "  spherical bench layer --layers factored-z,dense-z,softmax,hsm,sampled,adaptive --vocab 10000,100000,793471"
+                + " --dim 513 --batch 200",
             "  spherical bench network --preset 1bw --layers factored-z,softmax,hsm,none --vocab 793471"})
 final class BenchCommand implements Runnable {
     @Spec
@@ -42,7 +43,7 @@ final class BenchCommand implements Runnable {
         @Spec
         CommandSpec spec;
         @Option(names = "--layers", split = ",", description = "layers to time")
-        List<String> layers = new ArrayList<>(List.of("factored-z", "softmax", "hsm"));
+        List<String> layers = new ArrayList<>(List.of("factored-z", "softmax", "hsm", "sampled", "adaptive"));
         @Option(names = "--vocab", split = ",", description = "vocabulary sizes D")
         List<Integer> vocab = new ArrayList<>(List.of(10_000, 100_000, 793_471));
         @Option(names = "--batch", description = "minibatch size m (default 200)")

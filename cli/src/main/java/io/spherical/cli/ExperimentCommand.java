@@ -35,7 +35,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The comparison grid of the Z-loss paper on one corpus, one model and one budget: the Z-loss over (a, b) with b near
- * sqrt(D/k - 1) for k in {1, 10, 100}, the other spherical losses, log-softmax and hierarchical softmax. Every
+ * sqrt(D/k - 1) for k in {1, 10, 100}, the other spherical losses, log-softmax, hierarchical softmax, sampled
+ * softmax and adaptive softmax (K and the cutoffs chosen from the vocabulary size as in {@code train}). Every
  * configuration is its own run directory: finished ones are skipped, interrupted ones resumed, so the grid restarts
  * without redoing work. Writes {@code results.csv} and {@code topk.png} (test top-k error against k).
  */
@@ -82,6 +83,8 @@ final class ExperimentCommand implements Callable<Integer> {
         g.add(new Config("log-spherical-softmax", OutputKind.FACTORED, "log-spherical-softmax", Map.of(), 0.5));
         g.add(new Config("log-softmax", OutputKind.SOFTMAX, "z-loss", Map.of(), 0.5));
         g.add(new Config("hsm", OutputKind.HSM, "z-loss", Map.of(), 0.5));
+        g.add(new Config("sampled-softmax", OutputKind.SAMPLED, "z-loss", Map.of(), 0.5));
+        g.add(new Config("adaptive-softmax", OutputKind.ADAPTIVE, "z-loss", Map.of(), 0.5));
         return g;
     }
 

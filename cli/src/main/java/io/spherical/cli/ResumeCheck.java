@@ -67,6 +67,14 @@ final class ResumeCheck {
         if (t.activation != null) {
             differs(conflicts, "--activation", t.activation, model.path("activation").asText());
         }
+        if (t.samples != null) {
+            differs(conflicts, "--samples", t.samples, model.path("samples").asInt());
+        }
+        if (t.cutoffs != null) {
+            List<Integer> saved = new ArrayList<>();
+            model.path("cutoffs").forEach(n -> saved.add(n.asInt()));
+            differs(conflicts, "--cutoffs", t.cutoffs, saved);
+        }
         if (t.seed != null) {
             differs(conflicts, "--seed", t.seed, model.path("seed").asLong());
         }

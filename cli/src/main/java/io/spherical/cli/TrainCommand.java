@@ -50,8 +50,15 @@ final class TrainCommand implements Callable<Integer> {
     String corpus;
     @Option(names = "--preset", description = "brown (default) or 1bw (the Z-loss authors' One Billion Word model)")
     String preset;
-    @Option(names = "--output", description = "factored (default), dense, softmax or hsm")
+    @Option(names = "--output", description = "factored (default), dense, softmax, hsm, sampled (sampled softmax) or "
+            + "adaptive (adaptive softmax)")
     String output;
+    @Option(names = "--samples", description = "sampled output: negative classes per step, drawn log-uniformly and "
+            + "shared by the minibatch (default D/32 within 512..8192; evaluation is always the exact softmax)")
+    Integer samples;
+    @Option(names = "--cutoffs", split = ",", description = "adaptive output: first word rank of each tail cluster, "
+            + "e.g. 2000,10000 (default: 2000,10000 up to 50,000 words, else 20000,200000); tails use d/4, d/16, ...")
+    List<Integer> cutoffs;
     @Option(names = "--loss", description = "spherical loss for factored/dense outputs (default z-loss); see 'spherical losses'")
     String loss;
     @Option(names = "--loss-param", description = "any loss parameter as NAME=VALUE (repeatable); each parameter a "
@@ -178,6 +185,8 @@ final class TrainCommand implements Callable<Integer> {
         Optional.ofNullable(activation).map(Activation::parse).ifPresent(m::activation);
         Optional.ofNullable(output).map(OutputKind::parse).ifPresent(m::output);
         Optional.ofNullable(seed).ifPresent(m::seed);
+        Optional.ofNullable(samples).ifPresent(m::samples);
+        Optional.ofNullable(cutoffs).ifPresent(m::cutoffs);
         return m.build();
     }
 
@@ -212,7 +221,9 @@ final class TrainCommand implements Callable<Integer> {
     static String describe(ModelConfig mc) {
         return mc.context() + " words of context, embeddings " + mc.embedding() + ", hidden " + mc.hidden() + " "
                 + mc.activation().label() + ", output " + mc.output().label()
-                + (mc.output().spherical() ? " " + mc.loss() + (mc.lossParams().isEmpty() ? "" : " " + mc.lossParams()) : "");
+                + (mc.output().spherical() ? " " + mc.loss() + (mc.lossParams().isEmpty() ? "" : " " + mc.lossParams()) : "")
+                + (mc.output() == OutputKind.SAMPLED && mc.samples() > 0 ? ", " + mc.samples() + " samples" : "")
+                + (mc.output() == OutputKind.ADAPTIVE && !mc.cutoffs().isEmpty() ? ", cutoffs " + mc.cutoffs() : "");
     }
 
     static void printTable(PrintWriter w, List<HistoryRow> history) {

@@ -64,6 +64,18 @@ class BadInputTest {
     }
 
     @Test
+    void cutoffsThatCannotSplitTheVocabulary() throws IOException {
+        Path corpus = corpusWithTrain("cutoffs", "a b c d e f g\n".repeat(30).getBytes(StandardCharsets.UTF_8));
+        fails("--cutoffs must be increasing", "train", "--corpus", corpus.toString(), "--out",
+                root.resolve("o-cut1").toString(), "--output", "adaptive", "--cutoffs", "5,3", "--min-count", "1");
+        String line = fails("--cutoffs must be increasing", "train", "--corpus", corpus.toString(), "--out",
+                root.resolve("o-cut2").toString(), "--output", "adaptive", "--cutoffs", "4,500", "--min-count", "1");
+        assertTrue(line.contains("[1, 9)"), "names the vocabulary size: " + line);
+        fails("--samples must be >= 1", "train", "--corpus", corpus.toString(), "--out",
+                root.resolve("o-samples").toString(), "--output", "sampled", "--samples", "-4");
+    }
+
+    @Test
     void emptyCorpus() throws IOException {
         fails("is empty", train(corpusWithTrain("empty", new byte[0]), "o1"));
     }
@@ -217,6 +229,8 @@ class BadInputTest {
         "--hidden 16|--hidden=16|--hidden [16] (checkpoint: [8])",
         "--context 3|--context=3|--context 3 (checkpoint: 2)",
         "--seed 9|--seed=9|--seed 9 (checkpoint: 1)",
+        "--samples 64|--samples=64|--samples 64 (checkpoint: 0)",
+        "--cutoffs 5,10|--cutoffs=5,10|--cutoffs [5, 10] (checkpoint: [])",
         "--corpus elsewhere|--corpus=/tmp/elsewhere|--corpus /tmp/elsewhere",
     })
     void resumeWithAContradictingOptionIsRefused(String what, String option, String expected) throws IOException {

@@ -9,6 +9,7 @@ import io.spherical.models.lm.OutputKind;
 import io.spherical.models.loss.LossRegistry;
 import io.spherical.models.optim.OptimizerRegistry;
 import io.spherical.models.output.FactoredLayerContract;
+import io.spherical.models.output.BaselineOutputContract;
 import io.spherical.models.output.NormalisedOutputContract;
 import io.spherical.training.Metrics;
 import io.spherical.training.SyntheticCorpus;
@@ -51,6 +52,14 @@ class SoleBackendSuitesTest {
 
     @Nested
     class NormalisedOutputs extends NormalisedOutputContract {
+        @Override
+        protected Backend createBackend() {
+            return SoleBackend.create();
+        }
+    }
+
+    @Nested
+    class BaselineOutputs extends BaselineOutputContract {
         @Override
         protected Backend createBackend() {
             return SoleBackend.create();

@@ -60,7 +60,7 @@ class TrainerTest {
 
     static ModelConfig small(OutputKind kind) {
         return ModelConfig.builder().context(2).embedding(16).hidden(List.of(32)).output(kind).stabilisePeriod(50)
-                .unfactorPeriod(500).seed(3L).build();
+                .unfactorPeriod(500).seed(3L).samples(16).cutoffs(List.of(10, 50)).build();
     }
 
     static TrainingConfig quick(int epochs, String optimizer) {
@@ -90,9 +90,10 @@ class TrainerTest {
                 && Files.exists(run.resolve("run.json")));
     }
 
-    @Test
-    void resumedRunEqualsUninterruptedRun(@TempDir Path tmp) {
-        ModelConfig mc = small(OutputKind.FACTORED);
+    @ParameterizedTest
+    @EnumSource(value = OutputKind.class, names = {"FACTORED", "SAMPLED", "ADAPTIVE"})
+    void resumedRunEqualsUninterruptedRun(OutputKind kind, @TempDir Path tmp) {
+        ModelConfig mc = small(kind);
         TrainingConfig tc = quick(2, "momentum");
         Trainer t = trainer();
         t.train(corpus, mc, tc, tmp.resolve("a"), false, new TrainingListener() { }, new AtomicBoolean());
@@ -123,7 +124,7 @@ class TrainerTest {
                 arrays++;
             }
         }
-        assertTrue(arrays >= 10, "every parameter and optimizer slot compared: " + arrays);
+        assertTrue(arrays >= 6, "every parameter and optimizer slot compared: " + arrays);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.spherical.models.lm;
 
 import io.spherical.api.UserException;
+import io.spherical.models.output.SampledSoftmaxOutput;
 import io.spherical.models.output.SoftmaxOutput;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,6 +70,20 @@ public final class MemoryPlan {
                 long clusters = (long) Math.ceil(Math.sqrt(classes)) + 1;
                 p.add("the hierarchical softmax scores", m, classes, 1);
                 p.add("the hierarchical softmax class scores", m, clusters, 2);
+            }
+            case SAMPLED -> {
+                long k = NgramLanguageModel.samples(mc, classes);
+                p.add("the output weights", classes, d, 1);
+                p.add("the sampled rows", k, d, 1);
+                p.add("the sampled scores", m, k + 1, 2);
+                p.add("the exact softmax's evaluation scores", m,
+                        Math.min(classes, Math.max(1, SampledSoftmaxOutput.EVAL_BUDGET / m)), 1);
+                p.add("the sampler's positions", classes, 2, 1);
+            }
+            case ADAPTIVE -> {
+                p.add("the output weights", classes, d, 1);
+                p.add("the tail scores", m, classes, 1);
+                p.add("the head scores", m, NgramLanguageModel.cutoffs(mc, classes)[0], 1);
             }
             default -> throw new IllegalStateException("unknown output " + mc.output());
         }

@@ -22,15 +22,19 @@ import java.util.Objects;
  * @param stabilisePeriod factored layer: steps between singular-value control (0 disables)
  * @param unfactorPeriod  factored layer: steps between unfactorisations (0 disables)
  * @param seed            seed of every initialisation and of the data order
+ * @param samples         sampled softmax: negatives per step (0 = chosen from the vocabulary size)
+ * @param cutoffs         adaptive softmax: first word rank of each tail cluster (empty = chosen from the vocabulary
+ *                        size)
  */
 public record ModelConfig(int context, int embedding, List<Integer> hidden, Activation activation, OutputKind output,
                           String loss, Map<String, Double> lossParams, float biasInput, int stabilisePeriod,
-                          int unfactorPeriod, long seed) {
+                          int unfactorPeriod, long seed, int samples, List<Integer> cutoffs) {
 
     /** Copies the collections and checks every value. */
     public ModelConfig {
         hidden = List.copyOf(hidden);
         lossParams = Map.copyOf(lossParams);
+        cutoffs = cutoffs == null ? List.of() : List.copyOf(cutoffs); // absent from runs written before it existed
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(loss, "loss");
@@ -48,6 +52,21 @@ public record ModelConfig(int context, int embedding, List<Integer> hidden, Acti
         if (stabilisePeriod < 0 || unfactorPeriod < 0) {
             throw new UserException("Stabilisation periods must be >= 0 (0 disables).");
         }
+        for (int c = 0; c < cutoffs.size(); c++) {
+            if (cutoffs.get(c) < 1 || (c > 0 && cutoffs.get(c) <= cutoffs.get(c - 1))) {
+                throw new UserException("--cutoffs must be increasing word ranks >= 1, got " + cutoffs
+                        + ". Fix: for example --cutoffs 2000,10000.");
+            }
+        }
+        if (samples < 0) {
+            throw new UserException("--samples must be >= 1 (or 0 for the default), got " + samples
+                    + ". Fix: for example --samples 1024.");
+        }
+    }
+
+    /** The cutoffs as an array (empty when the layer chooses them). */
+    public int[] cutoffArray() {
+        return cutoffs.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** The default demo model for Brown: 4 words of context, embeddings 64, one ReLU layer of 256, factored Z-loss. */
@@ -72,7 +91,7 @@ public record ModelConfig(int context, int embedding, List<Integer> hidden, Acti
     public Builder toBuilder() {
         return new Builder().context(context).embedding(embedding).hidden(hidden).activation(activation).output(output)
                 .loss(loss, lossParams).biasInput(biasInput).stabilisePeriod(stabilisePeriod)
-                .unfactorPeriod(unfactorPeriod).seed(seed);
+                .unfactorPeriod(unfactorPeriod).seed(seed).samples(samples).cutoffs(cutoffs);
     }
 
     /** Width of the last hidden layer (the output layer's input). */
@@ -93,6 +112,8 @@ public record ModelConfig(int context, int embedding, List<Integer> hidden, Acti
         private int stabilisePeriod = 100;
         private int unfactorPeriod = 10_000;
         private long seed = 1L;
+        private int samples;
+        private List<Integer> cutoffs = List.of();
 
         private Builder() {
         }
@@ -158,10 +179,22 @@ public record ModelConfig(int context, int embedding, List<Integer> hidden, Acti
             return this;
         }
 
+        /** Negatives per step of the sampled softmax (0 = chosen from the vocabulary size). */
+        public Builder samples(int v) {
+            samples = v;
+            return this;
+        }
+
+        /** First word rank of each tail cluster of the adaptive softmax (empty = chosen from the vocabulary size). */
+        public Builder cutoffs(List<Integer> v) {
+            cutoffs = v;
+            return this;
+        }
+
         /** The configuration (checked). */
         public ModelConfig build() {
             return new ModelConfig(context, embedding, hidden, activation, output, loss, lossParams, biasInput,
-                    stabilisePeriod, unfactorPeriod, seed);
+                    stabilisePeriod, unfactorPeriod, seed, samples, cutoffs);
         }
     }
 }

@@ -8,11 +8,13 @@ import io.spherical.api.UnaryOp;
 import io.spherical.models.lm.Vocabulary;
 import io.spherical.models.layers.DenseLayer;
 import io.spherical.models.layers.EmbeddingLayer;
+import io.spherical.models.output.AdaptiveSoftmaxOutput;
 import io.spherical.models.output.DenseSphericalOutput;
 import io.spherical.models.output.FactoredConfig;
 import io.spherical.models.output.FactoredSphericalOutput;
 import io.spherical.models.output.HierarchicalSoftmaxOutput;
 import io.spherical.models.output.OutputLayer;
+import io.spherical.models.output.SampledSoftmaxOutput;
 import io.spherical.models.output.SoftmaxOutput;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,8 +67,22 @@ public final class NgramLanguageModel implements AutoCloseable {
             case DENSE -> new DenseSphericalOutput(b, fc, loss);
             case SOFTMAX -> new SoftmaxOutput(b, vocab.size(), d, maxBatch, cfg.seed() + 7);
             case HSM -> new HierarchicalSoftmaxOutput(b, vocab.counts(), d, maxBatch, cfg.seed() + 7);
+            case SAMPLED -> new SampledSoftmaxOutput(b, vocab.size(), d, maxBatch, cfg.seed() + 7,
+                    samples(cfg, vocab.size()), true);
+            case ADAPTIVE -> new AdaptiveSoftmaxOutput(b, vocab.size(), d, maxBatch, cutoffs(cfg, vocab.size()),
+                    cfg.seed() + 7);
         };
         this.gradTop = b.zeros(maxBatch, d);
+    }
+
+    /** The sampled softmax's K: as configured (at most D), or its default for D classes. */
+    public static int samples(ModelConfig cfg, int classes) {
+        return cfg.samples() > 0 ? Math.min(cfg.samples(), classes) : SampledSoftmaxOutput.defaultSamples(classes);
+    }
+
+    /** The adaptive softmax's cutoffs: as configured, or their default for D classes. */
+    public static int[] cutoffs(ModelConfig cfg, int classes) {
+        return cfg.cutoffs().isEmpty() ? AdaptiveSoftmaxOutput.defaultCutoffs(classes) : cfg.cutoffArray();
     }
 
     /** The configuration. */

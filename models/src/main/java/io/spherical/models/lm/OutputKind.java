@@ -13,9 +13,13 @@ public enum OutputKind {
     /** Log-softmax. */
     SOFTMAX,
     /** Two-level hierarchical softmax. */
-    HSM;
+    HSM,
+    /** Sampled softmax: K log-uniform negatives shared by the minibatch, logQ-corrected; evaluated exactly. */
+    SAMPLED,
+    /** Adaptive softmax: a frequent-word head plus tail clusters of reduced width; exact probabilities. */
+    ADAPTIVE;
 
-    /** Parses {@code factored|dense|softmax|hsm}. */
+    /** Parses {@code factored|dense|softmax|hsm|sampled|adaptive}. */
     public static OutputKind parse(String s) {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
