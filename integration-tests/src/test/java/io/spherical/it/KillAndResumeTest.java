@@ -13,22 +13,30 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipFile;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A training process killed with SIGKILL at five different moments (each after it has written a few more
  * checkpoints, plus a small varied delay), then resumed with {@code --resume} each time,
- * ends with parameters equal (bit for bit) to an uninterrupted run with the same seed.
+ * ends with parameters equal (bit for bit) to an uninterrupted run with the same seed; for the factored layer, the
+ * sampled softmax (whose sampler must continue where it stopped) and the adaptive softmax.
  */
 class KillAndResumeTest {
 
-    private static List<String> command(Path corpus, Path out, boolean resume) {
+    private static List<String> command(Path corpus, Path out, boolean resume, String output) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.spherical.cli.Main", "train", "--corpus",
                 corpus.toString(), "--out", out.toString(), "--epochs", "6", "--context", "2", "--embedding", "8",
                 "--hidden", "16", "--batch", "50", "--min-count", "1", "--checkpoint-every", "7", "--seed", "11",
-                "--optimizer", "momentum"));
+                "--optimizer", "momentum", "--output", output));
+        if (output.equals("sampled")) {
+            cmd.addAll(List.of("--samples", "16"));
+        }
+        if (output.equals("adaptive")) {
+            cmd.addAll(List.of("--cutoffs", "10,50"));
+        }
         if (resume) {
             cmd.add("--resume");
         }
@@ -55,11 +63,12 @@ class KillAndResumeTest {
         return out;
     }
 
-    @Test
-    void fiveKillsThenResumeEqualsAnUninterruptedRun(@TempDir Path tmp) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"factored", "sampled", "adaptive"})
+    void fiveKillsThenResumeEqualsAnUninterruptedRun(String output, @TempDir Path tmp) throws Exception {
         Path corpus = SyntheticCorpus.write(tmp.resolve("corpus"), 100, 1500, 5);
         Path reference = tmp.resolve("reference");
-        Process ref = start(command(corpus, reference, false), tmp.resolve("reference.log"));
+        Process ref = start(command(corpus, reference, false, output), tmp.resolve("reference.log"));
         assertTrue(ref.waitFor(5, TimeUnit.MINUTES));
         assertEquals(0, ref.exitValue(), Files.readString(tmp.resolve("reference.log")));
 
@@ -71,7 +80,7 @@ class KillAndResumeTest {
         int kills = 0;
         for (long extra : extraDelayMs) {
             boolean resume = Files.exists(ckpt);
-            Process p = start(command(corpus, run, resume), tmp.resolve("kill" + kills + ".log"));
+            Process p = start(command(corpus, run, resume, output), tmp.resolve("kill" + kills + ".log"));
             long seen = Files.exists(ckpt) ? Files.getLastModifiedTime(ckpt).toMillis() : -1;
             int writes = 0;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
@@ -92,11 +101,11 @@ class KillAndResumeTest {
             kills++;
         }
         assertEquals(5, kills, "the run must have been killed five times");
-        Process last = start(command(corpus, run, Files.exists(ckpt)), tmp.resolve("last.log"));
+        Process last = start(command(corpus, run, Files.exists(ckpt), output), tmp.resolve("last.log"));
         assertTrue(last.waitFor(5, TimeUnit.MINUTES));
         assertEquals(0, last.exitValue(), Files.readString(tmp.resolve("last.log")));
         Map<String, String> expected = arrayChecksums(reference.resolve("checkpoint.zip"));
-        assertTrue(expected.size() >= 10, expected.toString());
+        assertTrue(expected.size() >= 6, expected.toString());
         assertEquals(expected, arrayChecksums(ckpt), "parameters after " + kills + " kills and resumes");
     }
 }
