@@ -36,6 +36,22 @@ final class StepTimer {
         return ms;
     }
 
+    /** Sorted milliseconds of {@code n} runs of {@code step}, each after an untimed {@code setup}. */
+    static double[] timeEach(Backend b, int n, Runnable setup, Runnable step, long[] peak) {
+        double[] ms = new double[n];
+        for (int i = 0; i < n; i++) {
+            setup.run();
+            b.synchronize();
+            long t0 = System.nanoTime();
+            step.run();
+            b.synchronize();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+            sample(b, peak);
+        }
+        Arrays.sort(ms);
+        return ms;
+    }
+
     static void sample(Backend b, long[] peak) {
         peak[0] = Math.max(peak[0], b.allocatedBytes());
     }

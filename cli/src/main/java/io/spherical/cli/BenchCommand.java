@@ -4,6 +4,7 @@ import io.spherical.api.Backend;
 import io.spherical.api.UserException;
 import io.spherical.benchmarks.BenchResult;
 import io.spherical.benchmarks.LayerBench;
+import io.spherical.benchmarks.StepProfile;
 import io.spherical.benchmarks.NetworkBench;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.knowm.xchart.BitmapEncoder;
@@ -98,9 +100,17 @@ final class BenchCommand implements Runnable {
     static final class Layer extends Common {
         @Option(names = "--dim", description = "d, the layer's input width with the bias (default 513)")
         int dim = 513;
+        @Option(names = "--profile", description = "also print where each step's time goes: per backend operation and"
+                + " shape, and the host code between operations")
+        boolean profile;
 
         @Override
         BenchResult one(Backend b, String layer, int d) {
+            if (profile) {
+                spec.commandLine().getOut().print(StepProfile.format(String.format(Locale.ROOT,
+                        "Profile of one %s step, D = %,d, d = %d, m = %d (%s)", layer, d, dim, batch, b.name()),
+                        StepProfile.of(b, layer, d, dim, batch, warmup, iterations)));
+            }
             return LayerBench.run(b, layer, d, dim, batch, warmup, iterations);
         }
     }

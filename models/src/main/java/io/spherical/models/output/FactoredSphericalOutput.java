@@ -117,8 +117,8 @@ public final class FactoredSphericalOutput implements OutputLayer {
         b.gemm(1f, w.hb, false, st.u, true, 0f, w.hu);        // rows (U h_i)^T
         b.gemm(1f, w.hb, false, st.q, true, 0f, w.qh);        // rows (Q h_i)^T
         b.rowDot(w.hb, w.qh, w.q);                             // q_i = h_i . Q h_i
-        b.gemm(1f, w.hb, false, st.wbar, true, 0f, w.s);      // s_i = wbar . h_i
-        b.gemm(1f, w.hb, false, st.omega, true, 0f, w.omegaH);
+        b.gemm(1f, w.hb, false, st.wbarColumn, false, 0f, w.s);      // s_i = wbar . h_i
+        b.gemm(1f, w.hb, false, st.omegaColumn, false, 0f, w.omegaH);
         b.gatherRows(st.v, targets, w.vc);                     // V_C
         b.rowDot(w.vc, w.hu, w.a);
         b.axpy(1f, w.omegaH, w.a);                             // a_i = V_C[i] . U h_i + omega . h_i
@@ -358,7 +358,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         buf.input().load(h, w.hb);
         b.gemm(1f, w.hb, false, st.u, true, 0f, w.hu);
         b.gemm(1f, w.hu, false, st.v, true, 0f, out);          // (U h_i)^T V^T
-        b.gemm(1f, w.hb, false, st.omega, true, 0f, w.omegaH);
+        b.gemm(1f, w.hb, false, st.omegaColumn, false, 0f, w.omegaH);
         if (ones == null) {
             ones = b.zeros(1, classes);
             b.fill(ones, 1f);

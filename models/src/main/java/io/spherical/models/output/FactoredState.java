@@ -22,6 +22,9 @@ final class FactoredState implements AutoCloseable {
     final Tensor omega;
     final Tensor q;
     final Tensor wbar;
+    /** omega and wbar read as d x 1 columns (views): H times them is a plain GEMV, not a transposed-vector GEMM. */
+    final Tensor omegaColumn;
+    final Tensor wbarColumn;
     private final Backend b;
     private final int classes;
     private final int d;
@@ -37,6 +40,8 @@ final class FactoredState implements AutoCloseable {
         omega = b.zeros(1, d);
         q = b.zeros(d, d);
         wbar = b.zeros(1, d);
+        omegaColumn = omega.reshape(d, 1);
+        wbarColumn = wbar.reshape(d, 1);
         identity(u);
         identity(uinv);
         recomputeGram();

@@ -47,37 +47,79 @@ final class Stabiliser {
      * When U's extreme singular values leave [0.5, 2]: a scalar rescale {@code U <- U / c}, {@code V <- V c}
      * ({@code c} the geometric mean of the extremes), then rank-one corrections {@code U <- C U}, {@code V <- V C^-1}
      * that bring a remaining extreme back to 1; finally U^-1 is refreshed by Newton-Schulz from its kept value.
-     * O(d^3), plus O(D d) when V is touched.
+     * O(d^3), plus two passes over V when it is touched (the rescale and the corrections applied at once).
      */
     void stabilise(long step) {
         try (Tensor xMax = b.zeros(d, 1); Tensor xMin = b.zeros(d, 1); Tensor y = b.zeros(d, 1);
-             Tensor row = b.zeros(1, d); Tensor vu = b.zeros(classes, 1); Tensor e = b.zeros(d, d);
-             Tensor t = b.zeros(d, d); Tensor ones = b.zeros(d, 1)) {
+             Tensor row = b.zeros(1, d); Tensor e = b.zeros(d, d); Tensor t = b.zeros(d, d); Tensor ones = b.zeros(d, 1)) {
             // largest: power iteration on U U^T gives the left singular vector of sigma_max
             double sMax = power(st.u, false, xMax, y, step);
             // smallest: power iteration on Uinv^T Uinv gives U's left singular vector of sigma_min
             double sMin = 1.0 / power(st.uinv, true, xMin, y, step);
+            double c = 1;
             if (sMax > SIGMA_HIGH || sMin < SIGMA_LOW) {
-                double c = Math.sqrt(sMax * sMin);
+                c = Math.sqrt(sMax * sMin);
                 b.scale((float) (1.0 / c), st.u);
                 b.scale((float) c, st.uinv);
-                b.scale((float) c, st.v);
                 sMax /= c;
                 sMin /= c;
                 rescales++;
             }
+            float[][] x = new float[2][];
+            double[] alpha = new double[2];
+            int k = 0;
             if (sMax > SIGMA_HIGH) {
-                correct(xMax, 1.0 / sMax, row, vu, y);
+                alpha[k] = correct(xMax, 1.0 / sMax, row, y);
+                x[k++] = b.toHost(xMax);
             }
             if (sMin < SIGMA_LOW) {
-                correct(xMin, 1.0 / sMin, row, vu, y);
+                alpha[k] = correct(xMin, 1.0 / sMin, row, y);
+                x[k++] = b.toHost(xMin);
             }
+            transformV(c, x, alpha, k);
             int[] diag = IntStream.range(0, d).toArray();
             if (!newtonSchulz.invert(st.u, st.uinv, new NewtonSchulz.Workspace(e, t, ones, y, diag), true)) {
                 hostSolves++;
                 st.identity(e);
                 b.solve(st.u, e, st.uinv);
             }
+        }
+    }
+
+    /**
+     * {@code V <- c V (I + alpha_1 x_1 x_1^T) ... (I + alpha_k x_k x_k^T)}, the rescale and the corrections' inverses
+     * applied to V in two passes over it whatever k is: {@code P = V L} (D x k), then one GEMM
+     * {@code V <- c V + c P R^T}, with {@code L = [x_1 .. x_k]} and R expanding the product (for k = 2,
+     * {@code R = [alpha_1 x_1 + alpha_1 alpha_2 (x_1 . x_2) x_2, alpha_2 x_2]}). Applied one after another they would
+     * take 2k + 1 passes over the largest array of the model.
+     */
+    private void transformV(double c, float[][] x, double[] alpha, int k) {
+        if (k == 0) {
+            if (c != 1) {
+                b.scale((float) c, st.v);
+            }
+            return;
+        }
+        float[] l = new float[d * k];
+        float[] r = new float[d * k];
+        double x12 = 0;
+        if (k == 2) {
+            for (int i = 0; i < d; i++) {
+                x12 += (double) x[0][i] * x[1][i];
+            }
+        }
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < k; j++) {
+                l[i * k + j] = x[j][i];
+            }
+            r[i * k] = (float) (alpha[0] * x[0][i] + (k == 2 ? alpha[0] * alpha[1] * x12 * x[1][i] : 0));
+            if (k == 2) {
+                r[i * k + 1] = (float) (alpha[1] * x[1][i]);
+            }
+        }
+        try (Tensor lt = b.fromHost(l, d, k); Tensor rt = b.fromHost(r, d, k); Tensor p = b.zeros(classes, k)) {
+            b.gemm(1f, st.v, false, lt, false, 0f, p);                      // P = V L
+            b.gemm((float) c, p, false, rt, true, (float) c, st.v);           // V <- c V + c P R^T
         }
     }
 
@@ -123,17 +165,16 @@ final class Stabiliser {
     }
 
     /**
-     * U &lt;- C U, V &lt;- V C^-1 and U^-1 &lt;- U^-1 C^-1 for C = I + (t-1) x x^T, x a unit vector
-     * (C^-1 = I + (1/t - 1) x x^T).
+     * U &lt;- C U and U^-1 &lt;- U^-1 C^-1 for C = I + (t-1) x x^T, x a unit vector (C^-1 = I + (1/t - 1) x x^T);
+     * returns {@code 1/t - 1}, with which V &lt;- V C^-1 is applied later (see {@link #transformV}).
      */
-    private void correct(Tensor x, double t, Tensor row, Tensor vu, Tensor col) {
+    private double correct(Tensor x, double t, Tensor row, Tensor col) {
         b.gemm(1f, x, true, st.u, false, 0f, row);                       // x^T U
         b.gemm((float) (t - 1), x, false, row, false, 1f, st.u);
         b.gemm(1f, st.uinv, false, x, false, 0f, col);                   // U^-1 x
         b.gemm((float) (1.0 / t - 1), col, false, x, true, 1f, st.uinv);
-        b.gemm(1f, st.v, false, x, false, 0f, vu);                       // V x (D x 1)
-        b.gemm((float) (1.0 / t - 1), vu, false, x, true, 1f, st.v);
         corrections++;
+        return 1.0 / t - 1;
     }
 
     /**
