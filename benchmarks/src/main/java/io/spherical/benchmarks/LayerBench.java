@@ -45,6 +45,15 @@ public final class LayerBench {
         }
     }
 
+    /** Standard normal stand-ins for the last hidden layer's activations. */
+    static float[] activations(Random r, int n) {
+        float[] h = new float[n];
+        for (int i = 0; i < n; i++) {
+            h[i] = (float) r.nextGaussian();
+        }
+        return h;
+    }
+
     /** Times one layer. {@code dim} counts the bias (the input is {@code dim - 1} wide). */
     public static BenchResult run(Backend b, String layer, int vocab, int dim, int batch, int warmup, int iterations) {
         int dIn = dim - 1;
@@ -52,10 +61,7 @@ public final class LayerBench {
         long[] peak = {base};
         Random r = new Random(7);
         int[] t = new int[batch];
-        float[] hf = new float[batch * dIn];
-        for (int i = 0; i < hf.length; i++) {
-            hf[i] = (float) r.nextGaussian();
-        }
+        float[] hf = LayerBench.activations(r, batch * dIn);
         FactoredConfig cfg = FactoredConfig.of(vocab, dIn, batch).withPeriods(0, 0, 0);
         double flops;
         double amortised = 0;

@@ -29,10 +29,7 @@ public final class StepProfile {
         ProfilingBackend p = new ProfilingBackend(b);
         Random r = new Random(7);
         int[] t = new int[batch];
-        float[] hf = new float[batch * dIn];
-        for (int i = 0; i < hf.length; i++) {
-            hf[i] = (float) r.nextGaussian();
-        }
+        float[] hf = LayerBench.activations(r, batch * dIn);
         FactoredConfig cfg = FactoredConfig.of(vocab, dIn, batch).withPeriods(0, 0, 0);
         List<Row> rows = new ArrayList<>();
         try (OutputLayer l = LayerBench.create(p, layer, cfg); Tensor h = b.fromHost(hf, batch, dIn);
