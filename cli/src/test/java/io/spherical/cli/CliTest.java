@@ -234,21 +234,27 @@ class CliTest {
     }
 
     @Test
-    void experimentRunsTheChosenConfigurationsAndSkipsFinishedOnes() throws IOException {
-        Path out = root.resolve("grid");
-        String[] args = {"experiment", "--corpus", corpus.toString(), "--out", out.toString(), "--epochs", "1",
-            "--only", "z-a1-b0,log-softmax"};
+    void experimentRunsTheProtocolAndSkipsFinishedRuns() throws IOException {
+        Path out = root.resolve("protocol");
+        String[] args = {"experiment", "--corpus", corpus.toString(), "--out", out.toString(), "--kinds",
+            "z-loss,log-softmax", "--lrs", "0.5", "--schedules", "constant", "--interval", "500", "--tune-intervals", "1",
+            "--max-intervals", "3", "--patience", "1", "--max-eval", "200", "--seeds", "2", "--min-count", "1"};
         Run r = run(args);
         assertEquals(0, r.code(), r.err());
-        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
-        assertEquals(3, csv.size(), String.join("\n", csv));
-        assertTrue(csv.get(1).startsWith("z-a1-b0,") && csv.get(2).startsWith("log-softmax,"), csv.toString());
-        assertTrue(Files.size(out.resolve("topk.png")) > 0);
-        long before = Files.getLastModifiedTime(out.resolve("z-a1-b0").resolve("checkpoint.zip")).toMillis();
+        for (String f : List.of("tuning.csv", "selection.csv", "curves.csv", "final.csv", "summary.md",
+                "time-to-accuracy.png", "topk.png")) {
+            assertTrue(Files.exists(out.resolve(f)) && Files.size(out.resolve(f)) > 0, f);
+        }
+        List<String> fin = Files.readAllLines(out.resolve("final.csv"));
+        assertEquals(4, fin.size(), "z-loss with 2 seeds, log-softmax with 1: " + fin);
+        assertTrue(r.out().contains("| z-loss | z-loss-b") && r.out().contains("| log-softmax | log-softmax-lr0.5"),
+                r.out());
+        Path ckpt = out.resolve("final").resolve("z-loss-seed1").resolve("checkpoint.zip");
+        long before = Files.getLastModifiedTime(ckpt).toMillis();
         Run again = run(args);
         assertEquals(0, again.code(), again.err());
-        assertEquals(before, Files.getLastModifiedTime(out.resolve("z-a1-b0").resolve("checkpoint.zip")).toMillis(),
-                "a finished configuration is not trained again");
+        assertEquals(before, Files.getLastModifiedTime(ckpt).toMillis(), "a finished run is not trained again");
+        assertEquals(fin, Files.readAllLines(out.resolve("final.csv")));
     }
 
     @Test

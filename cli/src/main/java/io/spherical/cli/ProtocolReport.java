@@ -1,0 +1,118 @@
+package io.spherical.cli;
+
+import io.spherical.training.Metrics;
+import io.spherical.training.RunDirectory;
+import io.spherical.training.protocol.Protocol;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+/**
+ * What the protocol found, from its files: a summary table per kind (selected candidate, test metrics as mean and
+ * range over seeds, training time, and the time each kind took to reach the log-softmax's best validation top-10
+ * error), the time-to-accuracy plot (validation top-10 error against training seconds, logarithmic time) and the
+ * test top-k plot.
+ */
+final class ProtocolReport {
+    private ProtocolReport() {
+    }
+
+    static void write(Path out, List<Protocol.Outcome> outcomes, PrintWriter w) throws IOException {
+        Map<String, List<double[]>> curves = curves(out.resolve("curves.csv"));
+        double target = curves.entrySet().stream().filter(e -> e.getKey().startsWith("log-softmax-"))
+                .flatMap(e -> e.getValue().stream()).mapToDouble(p -> p[1]).min().orElse(Double.NaN);
+        Map<String, List<Protocol.Outcome>> byKind = new LinkedHashMap<>();
+        outcomes.forEach(o -> byKind.computeIfAbsent(o.kind(), k -> new ArrayList<>()).add(o));
+        StringBuilder md = new StringBuilder("| kind | selected | runs | test top-1 | test top-10 | test top-100 | MRR | "
+                + "perplexity | train s | s to log-softmax's best valid top-10 |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        byKind.forEach((kind, os) -> {
+            double[] reach = os.stream().mapToDouble(o -> timeTo(curves.get(o.run()), target)).toArray();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |%n", kind,
+                    os.get(0).selected().name(), os.size(), stat(os, m -> m.topKError().get(1)),
+                    stat(os, m -> m.topKError().get(10)), stat(os, m -> m.topKError().get(100)), stat(os, Metrics::mrr),
+                    Double.isNaN(os.get(0).test().perplexity()) ? "-" : stat(os, Metrics::perplexity),
+                    String.format(Locale.ROOT, "%.0f", os.stream().mapToDouble(Protocol.Outcome::trainSeconds).average()
+                            .orElse(Double.NaN)),
+                    Arrays.stream(reach).anyMatch(Double::isNaN) && Arrays.stream(reach).allMatch(Double::isNaN)
+                            ? "not reached" : String.format(Locale.ROOT, "%.0f (%d of %d runs)",
+                            Arrays.stream(reach).filter(x -> !Double.isNaN(x)).average().orElse(Double.NaN),
+                            Arrays.stream(reach).filter(x -> !Double.isNaN(x)).count(), reach.length)));
+        });
+        RunDirectory.writeAtomically(out.resolve("summary.md"), md.toString().getBytes(StandardCharsets.UTF_8));
+        timeToAccuracy(curves, out.resolve("time-to-accuracy.png"));
+        topK(byKind, out.resolve("topk.png"));
+        w.print(md);
+        w.println("Wrote tuning.csv, selection.csv, curves.csv, final.csv, summary.md, time-to-accuracy.png and topk.png"
+                + " in " + out);
+    }
+
+    /** Per final run, its points (training seconds, validation top-10 error). */
+    static Map<String, List<double[]>> curves(Path csv) throws IOException {
+        Map<String, List<double[]>> runs = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(csv).subList(1, Files.readAllLines(csv).size())) {
+            String[] c = line.split(",", -1);
+            runs.computeIfAbsent(c[1], k -> new ArrayList<>()).add(
+                    new double[] {Double.parseDouble(c[4]), Double.parseDouble(c[6])});
+        }
+        return runs;
+    }
+
+    /** Training seconds at the first validation at or below {@code target}; NaN when never. */
+    static double timeTo(List<double[]> curve, double target) {
+        if (curve != null) {
+            for (double[] p : curve) {
+                if (p[1] <= target) {
+                    return p[0];
+                }
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static String stat(List<Protocol.Outcome> os, java.util.function.ToDoubleFunction<Metrics> f) {
+        double[] v = os.stream().mapToDouble(o -> f.applyAsDouble(o.test())).toArray();
+        double mean = Arrays.stream(v).average().orElse(Double.NaN);
+        if (v.length == 1) {
+            return String.format(Locale.ROOT, "%.4f", mean);
+        }
+        return String.format(Locale.ROOT, "%.4f (%.4f-%.4f)", mean, Arrays.stream(v).min().orElseThrow(),
+                Arrays.stream(v).max().orElseThrow());
+    }
+
+    private static void timeToAccuracy(Map<String, List<double[]>> curves, Path png) throws IOException {
+        XYChart chart = new XYChartBuilder().width(900).height(600).title("Validation top-10 error against training time")
+                .xAxisTitle("training seconds (log)").yAxisTitle("validation top-10 error").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        curves.forEach((run, pts) -> {
+            if (run.endsWith("-seed1") && !pts.isEmpty()) {
+                chart.addSeries(run.substring(0, run.length() - 6), pts.stream().mapToDouble(p -> Math.max(p[0], 1e-3))
+                        .toArray(), pts.stream().mapToDouble(p -> p[1]).toArray());
+            }
+        });
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static void topK(Map<String, List<Protocol.Outcome>> byKind, Path png) throws IOException {
+        XYChart chart = new XYChartBuilder().width(900).height(600).title("Test top-k error (mean over seeds)")
+                .xAxisTitle("k").yAxisTitle("top-k error").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        double[] ks = Arrays.stream(Metrics.KS).asDoubleStream().toArray();
+        byKind.forEach((kind, os) -> chart.addSeries(kind, ks, Arrays.stream(Metrics.KS).mapToDouble(k -> os.stream()
+                .mapToDouble(o -> o.test().topKError().get(k)).average().orElse(Double.NaN)).toArray()));
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+}

@@ -1,0 +1,170 @@
+package io.spherical.training.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.spherical.api.Backend;
+import io.spherical.api.BackendDiscovery;
+import io.spherical.models.lm.ModelConfig;
+import io.spherical.models.loss.LossRegistry;
+import io.spherical.models.optim.OptimizerRegistry;
+import io.spherical.training.HistoryRow;
+import io.spherical.training.Schedule;
+import io.spherical.training.SyntheticCorpus;
+import io.spherical.training.Trainer;
+import io.spherical.training.TrainingListener;
+import io.spherical.training.checkpoint.Checkpoint;
+import io.spherical.training.data.Corpus;
+import io.spherical.training.data.LineCorpus;
+import io.spherical.training.data.Split;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The three-stage protocol on a tiny corpus: stages, validation-only selection, test read last, resumption. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProtocolTest {
+    private Backend b;
+    private Corpus corpus;
+    private final List<String> log = new ArrayList<>();
+    private String stage = "none";
+
+    @BeforeAll
+    void setUp(@TempDir Path tmp) throws IOException {
+        b = BackendDiscovery.discover().create("nd4j");
+        LineCorpus real = new LineCorpus(SyntheticCorpus.write(tmp.resolve("corpus"), 60, 600, 13));
+        corpus = new Corpus() {      // records in which stage each split is read
+            @Override
+            public String describe() {
+                return real.describe();
+            }
+
+            @Override
+            public String spec() {
+                return real.spec();
+            }
+
+            @Override
+            public List<Chunk> chunks(Split split) {
+                log.add(stage + ":" + split);
+                return real.chunks(split);
+            }
+        };
+    }
+
+    @AfterAll
+    void tearDown() {
+        b.close();
+    }
+
+    private List<Candidate> grid() {
+        ModelConfig base = ModelConfig.builder().context(2).embedding(8).hidden(List.of(16)).samples(16).build();
+        return Grid.candidates(base, 62, List.of("z-loss", "log-softmax"), List.of(0.2, 0.5),
+                List.of(Schedule.CONSTANT));
+    }
+
+    private Protocol protocol(Path out, AtomicBoolean stop, TrainingListener listener) {
+        Trainer t = new Trainer(b, LossRegistry.discover(), OptimizerRegistry.discover());
+        Settings s = new Settings(1_000, 1, 4, 1, 300, 2, Set.of("z-loss"), 1);
+        Protocol.Observer o = new Protocol.Observer() {
+            @Override
+            public void stage(String name) {
+                stage = name;
+                log.add("stage " + name);
+            }
+        };
+        return new Protocol(t, corpus, out, s, o, listener, stop);
+    }
+
+    @Test
+    void everyStageRunsSelectsOnValidationAndReadsTheTestSplitLast(@TempDir Path out) throws IOException {
+        log.clear();
+        List<Candidate> grid = grid();
+        assertEquals(8, grid.size(), "z-loss: 3 margins x 2 rates; log-softmax: 2 rates");
+        List<Protocol.Outcome> outcomes = protocol(out, new AtomicBoolean(), new TrainingListener() { }).run(grid);
+        assertNotNull(outcomes);
+        assertEquals(List.of("stage tuning", "stage final", "stage test"),
+                log.stream().filter(l -> l.startsWith("stage")).toList());
+        assertTrue(log.stream().filter(l -> l.endsWith(":TEST")).allMatch(l -> l.startsWith("test:")), log.toString());
+        assertTrue(log.stream().anyMatch(l -> l.equals("test:TEST")), "the test split is read in the last stage");
+        assertTrue(log.stream().filter(l -> l.startsWith("test:")).allMatch(l -> l.endsWith(":TEST")),
+                "nothing but the test split is read in the last stage: " + log);
+        for (String f : List.of("tuning.csv", "selection.csv", "curves.csv", "final.csv")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        // the selection is the best validation top-10 error of the tuning runs, per kind
+        for (String kind : List.of("z-loss", "log-softmax")) {
+            Candidate best = null;
+            double bestScore = Double.POSITIVE_INFINITY;
+            for (Candidate c : grid) {
+                if (c.kind().equals(kind)) {
+                    List<HistoryRow> h = Checkpoint.JSON.readValue(out.resolve("tuning").resolve(c.name())
+                            .resolve("done.json").toFile(), new TypeReference<List<HistoryRow>>() { });
+                    double score = h.stream().mapToDouble(r -> r.metrics().topKError().get(10)).min().orElseThrow();
+                    if (score < bestScore) {
+                        bestScore = score;
+                        best = c;
+                    }
+                }
+            }
+            Candidate chosen = best;
+            List<Protocol.Outcome> ofKind = outcomes.stream().filter(o -> o.kind().equals(kind)).toList();
+            assertEquals(kind.equals("z-loss") ? 2 : 1, ofKind.size(), "seeds of " + kind);
+            assertTrue(ofKind.stream().allMatch(o -> o.selected().equals(chosen)), kind + " selected " + chosen.name());
+        }
+        List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
+        assertTrue(curves.size() > 3 && curves.stream().skip(1).allMatch(l -> l.split(",").length >= 9), curves.toString());
+    }
+
+    @Test
+    void anInterruptedProtocolResumesToTheSameResults(@TempDir Path tmp) throws IOException {
+        Path whole = tmp.resolve("whole");
+        protocol(whole, new AtomicBoolean(), new TrainingListener() { }).run(grid());
+        Path cut = tmp.resolve("cut");
+        for (int stopAt : new int[] {3, 17, 40}) {     // batches into each attempt: mid-tuning, then further on
+            AtomicBoolean stop = new AtomicBoolean();
+            TrainingListener stopper = new TrainingListener() {
+                private int batches;
+
+                @Override
+                public void batchDone(long done, double loss) {
+                    if (++batches == stopAt) {
+                        stop.set(true);
+                    }
+                }
+            };
+            assertNull(protocol(cut, stop, stopper).run(grid()), "interrupted after " + stopAt + " batches");
+        }
+        assertNotNull(protocol(cut, new AtomicBoolean(), new TrainingListener() { }).run(grid()));
+        for (String f : List.of("tuning.csv", "selection.csv", "final.csv")) {
+            List<String> a = Files.readAllLines(whole.resolve(f));
+            List<String> c = Files.readAllLines(cut.resolve(f));
+            assertEquals(strip(a, f), strip(c, f), f + " after three interruptions");
+        }
+    }
+
+    /** The CSV without its time columns (wall-clock differs between runs, results must not). */
+    private static List<String> strip(List<String> lines, String file) {
+        int drop = switch (file) {
+            case "tuning.csv" -> 2;     // train_seconds, diverged
+            case "final.csv" -> 1;      // train_seconds
+            default -> 0;
+        };
+        return lines.stream().map(l -> {
+            String[] c = l.split(",", -1);
+            return String.join(",", java.util.Arrays.copyOf(c, c.length - drop));
+        }).toList();
+    }
+}
