@@ -7,8 +7,9 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * GFLOP/s of the backend's GEMM at the two shapes that matter: 513x513x200 (the factored layer's d x d updates) and
- * 200 x D x 513 (the dense output layer's product at vocabulary D). Arguments: {@code [D] [repeats]}.
+ * GFLOP/s of the backend's GEMM at the shapes that matter: 513x513x200 and 200x513x513 with the transposes of the
+ * factored layer's updates and products, 200x2048x2048 and 200x5120x2048 (the hidden layers of the One Billion Word
+ * network), and 200 x D x 513 (the dense output layer's product at vocabulary D). Arguments: {@code [D] [repeats]}.
  */
 public final class GemmBench {
     private GemmBench() {
@@ -20,10 +21,16 @@ public final class GemmBench {
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         try (Backend b = BackendDiscovery.discover().create(null)) {
             System.out.println("backend: " + b.name() + " on " + b.device());
-            System.out.printf("gemm 513x513x200 (C = A^T B, the factored update's shape): %.1f GFLOP/s%n",
-                    gemm(b, 513, 513, 200, true, false, repeats));
-            System.out.printf("gemm 200x%dx513 (O = H W^T, the dense output layer's product): %.1f GFLOP/s%n", vocab,
-                    gemm(b, 200, vocab, 513, false, true, Math.max(3, repeats / 5)));
+            // m, n, k, transA, transB: the factored layer's d x d updates and products, the hidden layers of the 1bw
+            // network, and the dense output layer's product at vocabulary D
+            int[][] shapes = {{513, 513, 200, 1, 0}, {200, 513, 513, 0, 0}, {200, 513, 513, 0, 1}, {200, 2048, 2048, 0, 1},
+                {200, 5120, 2048, 0, 1}, {200, vocab, 513, 0, 1}};
+            for (int[] sh : shapes) {
+                boolean big = (long) sh[0] * sh[1] * sh[2] > 1L << 30;
+                System.out.printf("gemm %s%s %dx%dx%d: %.1f GFLOP/s%n", sh[3] == 1 ? "T" : "N", sh[4] == 1 ? "T" : "N",
+                        sh[0], sh[1], sh[2], gemm(b, sh[0], sh[1], sh[2], sh[3] == 1, sh[4] == 1,
+                                big ? Math.max(3, repeats / 5) : repeats));
+            }
         }
     }
 
