@@ -9,7 +9,6 @@ import io.spherical.api.UnaryOp;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
@@ -314,39 +313,12 @@ final class Nd4jBackend extends BackendBase<Nd4jTensor> {
 
     @Override
     protected void logSoftmaxRows(Nd4jTensor tx, Nd4jTensor to) {
-        if (tx.size() == 0) {
-            return;
-        }
-        Nd4j.exec(DynamicCustomOp.builder("log_softmax").addInputs(tx.arr).addOutputs(to.arr).addIntegerArguments(1).build());
+        RowSoftmax.logSoftmax(tx, to);
     }
 
     @Override
     protected void segmentedLogSoftmax(Nd4jTensor tx, int[] starts, Nd4jTensor tf, Nd4jTensor to) {
-        int c = tx.cols();
-        int ns = starts.length;
-        HostLoops.rows(tx.rows(), c, i -> {
-            int xo = tx.offset + i * c;
-            int oo = to.offset + i * c;
-            for (int g = 0; g < ns; g++) {
-                int a = starts[g];
-                int e = g + 1 < ns ? starts[g + 1] : c;
-                float mx = Float.NEGATIVE_INFINITY;
-                boolean nan = false;
-                for (int j = a; j < e; j++) {
-                    float v = tx.buf.get(xo + j);
-                    nan |= v != v;
-                    mx = Math.max(mx, v);
-                }
-                double sum = 0;
-                for (int j = a; j < e; j++) {
-                    sum += Math.exp(tx.buf.get(xo + j) - mx);
-                }
-                float shift = nan ? Float.NaN : (float) (mx + Math.log(sum)) - tf.buf.get(tf.offset + i * ns + g);
-                for (int j = a; j < e; j++) {
-                    to.buf.put(oo + j, tx.buf.get(xo + j) - shift);
-                }
-            }
-        });
+        RowSoftmax.segmented(tx, starts, tf, to);
     }
 
     @Override
