@@ -63,7 +63,10 @@ public final class PyTorchSoftmaxPeer {
                 NDArray logits = h.matMul(w.transpose());
                 NDArray loss = softmaxCe.evaluate(new NDList(targets), new NDList(logits));
                 gc.backward(loss);
-                w.stopGradient().subi(w.getGradient().mul(lr)); // in place on the detached storage
+                // in place, as torch.optim.SGD's param.add_(grad, alpha=-lr): no D x d temporary
+                NDArray g = w.getGradient();
+                g.muli(lr);
+                w.stopGradient().subi(g);
                 float l = loss.getFloat();
                 h.getGradient().getFloat(0, 0);
                 if (!Float.isFinite(l)) {
