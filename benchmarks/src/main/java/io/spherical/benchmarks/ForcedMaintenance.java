@@ -28,4 +28,23 @@ final class ForcedMaintenance {
             b.scaleColumns(uinv, v, uinv);
         }
     }
+
+    /**
+     * The layer's maintenance per training step at its periods (stabilisation every 100 steps, forced to do its most;
+     * drift check every 1,000; unfactorisation every 10,000), printed on stderr with each part.
+     */
+    static double amortisedMs(Backend b, FactoredSphericalOutput f, long[] peak, String label) {
+        int before = f.rescales() + f.corrections();
+        double stab = StepTimer.median(StepTimer.timeEach(b, 3, () -> distort(b, f), f::stabilise, peak));
+        if (f.rescales() + f.corrections() < before + 3) {
+            throw new IllegalStateException("the forced stabilisation did not rescale and correct");
+        }
+        double drift = StepTimer.median(StepTimer.time(b, 0, 3, f::measureDrift, peak));
+        double unf = StepTimer.median(StepTimer.time(b, 0, 1, f::unfactorise, peak));
+        double amortised = stab / 100 + drift / 1000 + unf / 10_000;
+        System.err.printf(java.util.Locale.ROOT, "%s maintenance: stabilise %.1f ms (a rescale and two corrections,"
+                + " every 100 steps), drift check %.1f ms (every 1,000), unfactorise %.1f ms (every 10,000): %.2f ms"
+                + " per step amortised%n", label, stab, drift, unf, amortised);
+        return amortised;
+    }
 }

@@ -72,18 +72,7 @@ public final class LayerBench {
                 l.step(h, t, 1e-3f, g);
             }, peak);
             if (l instanceof FactoredSphericalOutput f) {
-                int before = f.rescales() + f.corrections();
-                double stab = StepTimer.median(StepTimer.timeEach(b, 3, () -> ForcedMaintenance.distort(b, f),
-                        f::stabilise, peak));
-                if (f.rescales() + f.corrections() < before + 3) {
-                    throw new IllegalStateException("the forced stabilisation did not rescale and correct");
-                }
-                double drift = StepTimer.median(StepTimer.time(b, 0, 3, f::measureDrift, peak));
-                double unf = StepTimer.median(StepTimer.time(b, 0, 1, f::unfactorise, peak));
-                amortised = stab / 100 + drift / 1000 + unf / 10_000;
-                System.err.printf(java.util.Locale.ROOT, "%s D=%d maintenance: stabilise %.1f ms (a rescale and two"
-                        + " corrections, every 100 steps), drift check %.1f ms (every 1,000), unfactorise %.1f ms (every"
-                        + " 10,000): %.2f ms per step amortised%n", layer, vocab, stab, drift, unf, amortised);
+                amortised = ForcedMaintenance.amortisedMs(b, f, peak, layer + " D=" + vocab);
                 flops = 2.0 * (9.0 * batch * dim * dim + 5.0 * batch * batch * dim + Math.pow(batch, 3) / 3);
             } else if (l instanceof SampledSoftmaxOutput) {
                 flops = 2.0 * 3 * batch * dim * (SampledSoftmaxOutput.defaultSamples(vocab) + 1.0);
