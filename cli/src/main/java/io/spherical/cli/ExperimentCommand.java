@@ -63,6 +63,9 @@ final class ExperimentCommand implements Callable<Integer> {
     int seeds = 3;
     @Option(names = "--min-count", description = "words seen fewer times become <unk> (default 4)")
     int minCount = 4;
+    @Option(names = "--tuning-only", description = "run the tuning stage only (selection.csv); a later run without it "
+            + "reuses the tuning and goes on")
+    boolean tuningOnly;
     @Option(names = "--backend", description = "force a backend by name")
     String backend;
 
@@ -93,13 +96,17 @@ final class ExperimentCommand implements Callable<Integer> {
                     progress.status(stage + ": " + name);
                 }
             };
-            outcomes = new Protocol(rt.trainer(), c, out, settings, observer, progress, stop).run(grid);
+            outcomes = new Protocol(rt.trainer(), c, out, settings, observer, progress, stop).run(grid, tuningOnly);
         } finally {
             progress.close();
         }
         if (outcomes == null) {
             spec.commandLine().getOut().println("Interrupted; run the same command again to continue.");
             return Main.INTERRUPTED;
+        }
+        if (tuningOnly) {
+            spec.commandLine().getOut().print(java.nio.file.Files.readString(out.resolve("selection.csv")));
+            return 0;
         }
         ProtocolReport.write(out, outcomes, spec.commandLine().getOut());
         return 0;

@@ -74,6 +74,14 @@ public final class Protocol {
 
     /** Runs every stage not yet done; returns the outcomes, or null when interrupted (run again to continue). */
     public List<Outcome> run(List<Candidate> candidates) {
+        return run(candidates, false);
+    }
+
+    /**
+     * Runs the stages not yet done, the tuning stage alone when {@code tuningOnly} (then the outcomes are empty: a
+     * later full run reuses the tuning and goes on); null when interrupted.
+     */
+    public List<Outcome> run(List<Candidate> candidates, boolean tuningOnly) {
         observer.stage("tuning");
         Map<String, Candidate> best = new LinkedHashMap<>();
         Map<String, Double> bestScore = new LinkedHashMap<>();
@@ -100,6 +108,9 @@ public final class Protocol {
         best.forEach((kind, c) -> selection.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%.4f%n", kind, c.name(),
                 c.learningRate(), c.schedule().label(), bestScore.get(kind))));
         write("selection.csv", selection);
+        if (tuningOnly) {
+            return List.of();
+        }
 
         observer.stage("final");
         StringBuilder curves = new StringBuilder("kind,run,interval,examples,train_seconds,valid_top1,valid_top10,"

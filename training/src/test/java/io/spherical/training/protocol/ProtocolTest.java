@@ -129,6 +129,21 @@ class ProtocolTest {
     }
 
     @Test
+    void theTuningStageAloneSelectsAndALaterRunGoesOnFromIt(@TempDir Path tmp) throws IOException {
+        log.clear();
+        Path dir = tmp.resolve("p");
+        assertEquals(List.of(), protocol(dir, new AtomicBoolean(), new TrainingListener() { }).run(grid(), true));
+        assertEquals(List.of("stage tuning"), log.stream().filter(l -> l.startsWith("stage")).toList());
+        assertTrue(Files.exists(dir.resolve("selection.csv")) && !Files.exists(dir.resolve("final")));
+        assertTrue(log.stream().noneMatch(l -> l.endsWith(":TEST")), "tuning never reads the test split: " + log);
+        Path done = dir.resolve("tuning").resolve(grid().get(0).name()).resolve("done.json");
+        long before = Files.getLastModifiedTime(done).toMillis();
+        List<Protocol.Outcome> outcomes = protocol(dir, new AtomicBoolean(), new TrainingListener() { }).run(grid());
+        assertEquals(3, outcomes.size());
+        assertEquals(before, Files.getLastModifiedTime(done).toMillis(), "the tuning is reused, not redone");
+    }
+
+    @Test
     void anInterruptedProtocolResumesToTheSameResults(@TempDir Path tmp) throws IOException {
         Path whole = tmp.resolve("whole");
         protocol(whole, new AtomicBoolean(), new TrainingListener() { }).run(grid());
