@@ -36,6 +36,11 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
     private final Tensor onesRow;
     private final float[] host;
     private final int[] cls;
+    private final int[] order;       // example indices sorted by class (counting sort, no boxing)
+    private final int[] perClass;
+    private final int[][] groupRows; // by group size n: the group's example indices (gather takes its length)
+    private final int[][] groupLocal; // by group size n: the targets' positions inside their class
+    private final double[] loss;
 
     /**
      * A layer for the given unigram counts (index = word id), with Glorot-uniform weights from {@code seed}.
@@ -74,6 +79,15 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
         b.fill(onesRow, 1f);
         this.host = new float[mMax];
         this.cls = new int[mMax];
+        this.order = new int[mMax];
+        this.perClass = new int[nc + 1];
+        this.groupRows = new int[mMax + 1][];
+        this.groupLocal = new int[mMax + 1][];
+        for (int n = 0; n <= mMax; n++) {
+            groupRows[n] = new int[n];
+            groupLocal[n] = new int[n];
+        }
+        this.loss = new double[mMax];
     }
 
     /**
@@ -149,7 +163,6 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
         b.logSoftmaxRows(scv, scv);
         b.gatherElements(scv, cls, v);
         b.download(v, host);
-        double[] loss = new double[m];
         for (int i = 0; i < m; i++) {
             loss[i] = -host[i];
         }
@@ -161,11 +174,7 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
             b.gemm(1f, scv, false, wc, false, 0f, gv);
         }
         // second level, one GEMM per class present in the minibatch
-        Integer[] order = new Integer[m];
-        for (int i = 0; i < m; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (x, y) -> Integer.compare(cls[x], cls[y]));
+        sortByClass(m, nc);
         int p = 0;
         while (p < m) {
             int c = cls[order[p]];
@@ -174,8 +183,8 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
                 q++;
             }
             int n = q - p;
-            int[] rows = new int[n];
-            int[] local = new int[n];
+            int[] rows = groupRows[n];
+            int[] local = groupLocal[n];
             for (int k = 0; k < n; k++) {
                 rows[k] = order[p + k];
                 local[k] = targets[rows[k]] - start[c];
@@ -222,6 +231,20 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
             throw new DivergenceException("the hierarchical softmax loss is not finite");
         }
         return total / m;
+    }
+
+    /** Stable counting sort of the examples 0..m-1 by class into {@link #order} (O(m + C), no allocation). */
+    private void sortByClass(int m, int nc) {
+        Arrays.fill(perClass, 0);
+        for (int i = 0; i < m; i++) {
+            perClass[cls[i] + 1]++;
+        }
+        for (int c = 0; c < nc; c++) {
+            perClass[c + 1] += perClass[c];
+        }
+        for (int i = 0; i < m; i++) {
+            order[perClass[cls[i]]++] = i;
+        }
     }
 
     @Override
