@@ -24,16 +24,7 @@ final class StepTimer {
         if (last > 0) {
             iterations = (int) Math.max(Math.min(iterations, 3), Math.min(iterations, ROW_BUDGET_SECONDS / last));
         }
-        double[] ms = new double[iterations];
-        for (int i = 0; i < iterations; i++) {
-            long t0 = System.nanoTime();
-            step.run();
-            b.synchronize();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
-            sample(b, peak);
-        }
-        Arrays.sort(ms);
-        return ms;
+        return timeEach(b, iterations, () -> { }, step, peak);
     }
 
     /** Sorted milliseconds of {@code n} runs of {@code step}, each after an untimed {@code setup}. */

@@ -45,7 +45,7 @@ final class ProtocolReport {
                     Double.isNaN(os.get(0).test().perplexity()) ? "-" : stat(os, Metrics::perplexity),
                     String.format(Locale.ROOT, "%.0f", os.stream().mapToDouble(Protocol.Outcome::trainSeconds).average()
                             .orElse(Double.NaN)),
-                    Arrays.stream(reach).anyMatch(Double::isNaN) && Arrays.stream(reach).allMatch(Double::isNaN)
+                    Arrays.stream(reach).allMatch(Double::isNaN)
                             ? "not reached" : String.format(Locale.ROOT, "%.0f (%d of %d runs)",
                             Arrays.stream(reach).filter(x -> !Double.isNaN(x)).average().orElse(Double.NaN),
                             Arrays.stream(reach).filter(x -> !Double.isNaN(x)).count(), reach.length)));
@@ -61,7 +61,8 @@ final class ProtocolReport {
     /** Per final run, its points (training seconds, validation top-10 error). */
     static Map<String, List<double[]>> curves(Path csv) throws IOException {
         Map<String, List<double[]>> runs = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(csv).subList(1, Files.readAllLines(csv).size())) {
+        List<String> lines = Files.readAllLines(csv);
+        for (String line : lines.subList(1, lines.size())) {
             String[] c = line.split(",", -1);
             runs.computeIfAbsent(c[1], k -> new ArrayList<>()).add(
                     new double[] {Double.parseDouble(c[4]), Double.parseDouble(c[6])});

@@ -1,6 +1,7 @@
 package io.spherical.models.lm;
 
 import io.spherical.api.UserException;
+import io.spherical.models.output.AdaptiveSoftmaxOutput;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,11 +53,8 @@ public record ModelConfig(int context, int embedding, List<Integer> hidden, Acti
         if (stabilisePeriod < 0 || unfactorPeriod < 0) {
             throw new UserException("Stabilisation periods must be >= 0 (0 disables).");
         }
-        for (int c = 0; c < cutoffs.size(); c++) {
-            if (cutoffs.get(c) < 1 || (c > 0 && cutoffs.get(c) <= cutoffs.get(c - 1))) {
-                throw new UserException("--cutoffs must be increasing word ranks >= 1, got " + cutoffs
-                        + ". Fix: for example --cutoffs 2000,10000.");
-            }
+        if (!cutoffs.isEmpty()) {
+            AdaptiveSoftmaxOutput.check(cutoffs.stream().mapToInt(Integer::intValue).toArray(), Integer.MAX_VALUE);
         }
         if (samples < 0) {
             throw new UserException("--samples must be >= 1 (or 0 for the default), got " + samples

@@ -108,15 +108,19 @@ public final class AdaptiveSoftmaxOutput implements OutputLayer {
         return kept.length > 0 ? kept : new int[] {Math.max(1, classes / 2)};
     }
 
-    /** Refuses cutoffs that are not increasing within [1, classes). */
+    /**
+     * Refuses cutoffs that are not increasing within [1, classes); {@code classes} is {@code Integer.MAX_VALUE} while
+     * the vocabulary size is not known yet (a configuration being built).
+     */
     public static void check(int[] cutoffs, int classes) {
         boolean ok = cutoffs.length > 0 && cutoffs[0] >= 1 && cutoffs[cutoffs.length - 1] < classes;
         for (int c = 1; c < cutoffs.length && ok; c++) {
             ok = cutoffs[c] > cutoffs[c - 1];
         }
         if (!ok) {
-            throw new UserException("--cutoffs must be increasing word ranks in [1, " + classes + ") (the vocabulary"
-                    + " size), got " + Arrays.toString(cutoffs) + ". Fix: for example --cutoffs 2000,10000.");
+            throw new UserException("--cutoffs must be increasing word ranks " + (classes == Integer.MAX_VALUE ? ">= 1"
+                    : "in [1, " + classes + ") (the vocabulary size)") + ", got " + Arrays.toString(cutoffs)
+                    + ". Fix: for example --cutoffs 2000,10000.");
         }
     }
 

@@ -8,41 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spherical.api.Backend;
 import io.spherical.api.Tensor;
+import io.spherical.testkit.ContractFixture;
 import io.spherical.testkit.Dense64;
 import java.util.Random;
 import java.util.function.ToDoubleFunction;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The output layers practitioners compare against, on any backend: sampled softmax and adaptive softmax, each
  * against a float64 reference (losses, dL/dH by central differences, and what a step changes in every parameter
  * matrix: {@code W_1 - W_0 = -eta dL/dW}). Tolerances: 1e-5 relative on losses, 1e-4 relative (norm) on gradients
- * and changes; float32 arithmetic gives about 1e-6 here, a wrong factor or index gives O(1).
+ * and changes.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class BaselineOutputContract {
+public abstract class BaselineOutputContract extends ContractFixture {
     private static final double ETA = 2.0;
-    private Backend b;
-
-    /** The backend under test. */
-    protected abstract Backend createBackend();
-
-    @BeforeAll
-    void open() {
-        b = createBackend();
-    }
-
-    @AfterAll
-    void close() {
-        if (b != null) { // null when the suite was skipped
-            b.close();
-        }
-    }
 
     // ---- sampled softmax ----------------------------------------------------------------------------------------
 
@@ -54,10 +34,10 @@ public abstract class BaselineOutputContract {
         int[] t = {3, 0, 12, 3, 7};
         for (boolean correct : new boolean[] {true, false}) {
             Random r = new Random(5);
-            try (SampledSoftmaxOutput s = new SampledSoftmaxOutput(b, classes, d, m, 3, classes, correct);
-                 Tensor h = b.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d); Tensor g = b.zeros(m, d)) {
-                double[] w0 = Dense64.of(b.toHost(s.state().get("W")), classes, d + 1).v;
-                double[] hh = Dense64.of(b.toHost(h), m, d).v;
+            try (SampledSoftmaxOutput s = new SampledSoftmaxOutput(backend, classes, d, m, 3, classes, correct);
+                 Tensor h = backend.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d); Tensor g = backend.zeros(m, d)) {
+                double[] w0 = Dense64.of(backend.toHost(s.state().get("W")), classes, d + 1).v;
+                double[] hh = Dense64.of(backend.toHost(h), m, d).v;
                 ToDoubleFunction<double[]> full = w -> {
                     double total = 0;
                     for (int i = 0; i < m; i++) {
@@ -76,7 +56,7 @@ public abstract class BaselineOutputContract {
                 });
                 double loss = s.step(h, t, (float) ETA, g);
                 assertEquals(expected, loss, 1e-5 * expected, "loss with every class, correction " + correct);
-                assertGradientAndChange(g, gh, m, d, b.toHost(s.state().get("W")), w0, gw, "W");
+                assertGradientAndChange(g, gh, m, d, backend.toHost(s.state().get("W")), w0, gw, "W");
             }
         }
     }
@@ -89,11 +69,11 @@ public abstract class BaselineOutputContract {
         int k = 12;
         int[] t = {0, 1, 1, 2, 39, 7};   // frequent ids: the log-uniform proposal samples them, so hits happen
         Random r = new Random(8);
-        try (SampledSoftmaxOutput s = new SampledSoftmaxOutput(b, classes, d, m, 21, k, true);
-             Tensor h = b.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d); Tensor g = b.zeros(m, d)) {
-            double[] w0 = Dense64.of(b.toHost(s.state().get("W")), classes, d + 1).v;
-            double[] hh = Dense64.of(b.toHost(h), m, d).v;
-            float[] w1Before = b.toHost(s.state().get("W"));
+        try (SampledSoftmaxOutput s = new SampledSoftmaxOutput(backend, classes, d, m, 21, k, true);
+             Tensor h = backend.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d); Tensor g = backend.zeros(m, d)) {
+            double[] w0 = Dense64.of(backend.toHost(s.state().get("W")), classes, d + 1).v;
+            double[] hh = Dense64.of(backend.toHost(h), m, d).v;
+            float[] w1Before = backend.toHost(s.state().get("W"));
             double loss = s.step(h, t, (float) ETA, g);
             int[] cand = s.lastCandidates();
             double[] logQ = new double[classes];
@@ -125,9 +105,9 @@ public abstract class BaselineOutputContract {
                 return total;
             });
             assertEquals(expected, loss, 1e-5 * expected, "sampled loss");
-            assertGradientAndChange(g, gh, m, d, b.toHost(s.state().get("W")), w0, gw, "W");
+            assertGradientAndChange(g, gh, m, d, backend.toHost(s.state().get("W")), w0, gw, "W");
             int untouched = 0;
-            float[] w1 = b.toHost(s.state().get("W"));
+            float[] w1 = backend.toHost(s.state().get("W"));
             for (int c = 0; c < classes; c++) {
                 if (!contains(cand, c) && !contains(t, c)) {
                     for (int j = 0; j <= d; j++) {
@@ -150,8 +130,8 @@ public abstract class BaselineOutputContract {
         for (int i = 0; i < m; i++) {
             t[i] = r.nextInt(classes);
         }
-        try (SampledSoftmaxOutput s = new SampledSoftmaxOutput(b, classes, d, m, 4, 20, true);
-             Tensor h = b.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d)) {
+        try (SampledSoftmaxOutput s = new SampledSoftmaxOutput(backend, classes, d, m, 4, 20, true);
+             Tensor h = backend.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d)) {
             double before = exactMean(s, h, t, m);
             int[] atStep50 = null;
             for (int step = 0; step < 150; step++) {
@@ -212,10 +192,10 @@ public abstract class BaselineOutputContract {
         int m = 7;
         int[] t = {0, 5, 6, 19, 20, 39, 2};
         Random r = new Random(6);
-        try (AdaptiveSoftmaxOutput a = new AdaptiveSoftmaxOutput(b, classes, d, m, new int[] {6, 20}, 2);
-             Tensor h = b.fromHost(Dense64.randomFloats(r, m * d, 2.0), m, d); Tensor out = b.zeros(m, classes)) {
+        try (AdaptiveSoftmaxOutput a = new AdaptiveSoftmaxOutput(backend, classes, d, m, new int[] {6, 20}, 2);
+             Tensor h = backend.fromHost(Dense64.randomFloats(r, m * d, 2.0), m, d); Tensor out = backend.zeros(m, classes)) {
             a.scores(h, out);
-            float[] logp = b.toHost(out);
+            float[] logp = backend.toHost(out);
             double[] losses = new double[m];
             a.losses(h, t, losses);
             for (int i = 0; i < m; i++) {
@@ -237,19 +217,19 @@ public abstract class BaselineOutputContract {
         int[] cut = {6, 20};
         int[] t = {0, 5, 6, 19, 20, 39, 2};
         Random r = new Random(7);
-        try (AdaptiveSoftmaxOutput a = new AdaptiveSoftmaxOutput(b, classes, d, m, cut, 2);
-             Tensor h = b.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d); Tensor g = b.zeros(m, d)) {
+        try (AdaptiveSoftmaxOutput a = new AdaptiveSoftmaxOutput(backend, classes, d, m, cut, 2);
+             Tensor h = backend.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d); Tensor g = backend.zeros(m, d)) {
             String[] names = {"head", "proj1", "tail1", "proj2", "tail2"};
             double[][] p0 = new double[names.length][];
             for (int n = 0; n < names.length; n++) {
-                p0[n] = Dense64.of(b.toHost(a.state().get(names[n])), 1, (int) a.state().get(names[n]).size()).v;
+                p0[n] = Dense64.of(backend.toHost(a.state().get(names[n])), 1, (int) a.state().get(names[n]).size()).v;
             }
-            double[] hh = Dense64.of(b.toHost(h), m, d).v;
+            double[] hh = Dense64.of(backend.toHost(h), m, d).v;
             double expected = adaptiveMean(hh, p0, cut, classes, d, t, m);
             double[] gh = inputGradient(hh, m, d, x -> adaptiveMean(x, p0, cut, classes, d, t, m));
             double loss = a.step(h, t, (float) ETA, g);
             assertEquals(expected, loss, 1e-5 * expected, "adaptive loss");
-            double eh = Dense64.of(b.toHost(g), m, d).relativeError(Dense64.of(toFloats(gh), m, d));
+            double eh = Dense64.of(backend.toHost(g), m, d).relativeError(Dense64.of(toFloats(gh), m, d));
             assertTrue(eh < 1e-4, "dL/dH relative error " + eh);
             for (int n = 0; n < names.length; n++) {
                 int which = n;
@@ -258,7 +238,7 @@ public abstract class BaselineOutputContract {
                     q[which] = p;
                     return adaptiveMean(hh, q, cut, classes, d, t, m);
                 }, p0[n].clone());
-                double err = changeError(b.toHost(a.state().get(names[n])), p0[n], ETA, gp);
+                double err = changeError(backend.toHost(a.state().get(names[n])), p0[n], ETA, gp);
                 assertTrue(err < 1e-4, names[n] + " change relative error " + err);
             }
         }
@@ -271,15 +251,15 @@ public abstract class BaselineOutputContract {
         int m = 4;
         int[] t = {0, 5, 6, 19};    // no target in the second tail cluster [20, 40)
         Random r = new Random(9);
-        try (AdaptiveSoftmaxOutput a = new AdaptiveSoftmaxOutput(b, classes, d, m, new int[] {6, 20}, 2);
-             Tensor h = b.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d)) {
-            float[] proj2 = b.toHost(a.state().get("proj2"));
-            float[] tail2 = b.toHost(a.state().get("tail2"));
-            float[] tail1 = b.toHost(a.state().get("tail1"));
+        try (AdaptiveSoftmaxOutput a = new AdaptiveSoftmaxOutput(backend, classes, d, m, new int[] {6, 20}, 2);
+             Tensor h = backend.fromHost(Dense64.randomFloats(r, m * d, 1.0), m, d)) {
+            float[] proj2 = backend.toHost(a.state().get("proj2"));
+            float[] tail2 = backend.toHost(a.state().get("tail2"));
+            float[] tail1 = backend.toHost(a.state().get("tail1"));
             a.step(h, t, (float) ETA, null);
-            assertArrayEquals(proj2, b.toHost(a.state().get("proj2")), 0f);
-            assertArrayEquals(tail2, b.toHost(a.state().get("tail2")), 0f);
-            assertTrue(!java.util.Arrays.equals(tail1, b.toHost(a.state().get("tail1"))), "the first cluster learns");
+            assertArrayEquals(proj2, backend.toHost(a.state().get("proj2")), 0f);
+            assertArrayEquals(tail2, backend.toHost(a.state().get("tail2")), 0f);
+            assertTrue(!java.util.Arrays.equals(tail1, backend.toHost(a.state().get("tail1"))), "the first cluster learns");
         }
     }
 
@@ -341,7 +321,7 @@ public abstract class BaselineOutputContract {
 
     private void assertGradientAndChange(Tensor g, double[] gh, int m, int d, float[] w1, double[] w0, double[] gw,
                                          String name) {
-        double eh = Dense64.of(b.toHost(g), m, d).relativeError(Dense64.of(toFloats(gh), m, d));
+        double eh = Dense64.of(backend.toHost(g), m, d).relativeError(Dense64.of(toFloats(gh), m, d));
         assertTrue(eh < 1e-4, "dL/dH relative error " + eh);
         double ew = changeError(w1, w0, ETA, gw);
         assertTrue(ew < 1e-4, name + "_1 - " + name + "_0 relative error " + ew);
