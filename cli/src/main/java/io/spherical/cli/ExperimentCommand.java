@@ -44,10 +44,12 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--kinds", split = ",", description = "output kinds to compare (default all: z-loss, "
             + "log-taylor-softmax, log-spherical-softmax, squared-error, hsm, sampled-softmax, adaptive-softmax, log-softmax)")
     List<String> kinds = new ArrayList<>(Grid.KINDS);
-    @Option(names = "--lrs", split = ",", description = "learning rates tried in tuning (default 0.2,0.5,1)")
+    @Option(names = "--lrs", split = ",", description = "learning rates tried in tuning (default 0.2,0.5,1); the grid "
+            + "is extended by doubling where its largest rate wins and by quartering where every rate diverges")
     List<Double> rates = new ArrayList<>(List.of(0.2, 0.5, 1.0));
-    @Option(names = "--schedules", split = ",", description = "schedules tried in tuning (default constant,plateau)")
-    List<String> schedules = new ArrayList<>(List.of("constant", "plateau"));
+    @Option(names = "--schedules", split = ",", description = "schedules tried in tuning, in order: on a tie the first "
+            + "wins (default plateau,constant)")
+    List<String> schedules = new ArrayList<>(List.of("plateau", "constant"));
     @Option(names = "--interval", description = "training examples between validations (default 200000)")
     long interval = 200_000;
     @Option(names = "--tune-intervals", description = "intervals per tuning run (default 2)")
@@ -59,8 +61,14 @@ final class ExperimentCommand implements Callable<Integer> {
     int patience = 3;
     @Option(names = "--max-eval", description = "validation and test examples at most (default 0: all)")
     long maxEval;
-    @Option(names = "--seeds", description = "final runs of the fast kinds (every kind but log-softmax; default 3)")
+    @Option(names = "--seeds", description = "final runs of each kind in --seeded (default 3)")
     int seeds = 3;
+    @Option(names = "--seeded", split = ",", description = "the kinds whose final run is repeated --seeds times, the "
+            + "others run once (default every kind but log-softmax); a later run with more kinds adds their seeds")
+    List<String> seeded;
+    @Option(names = "--budgets", split = ",", description = "training seconds at which each final run's best model so "
+            + "far is tested too (default 300,900,3600)")
+    List<Double> budgets = new ArrayList<>(Settings.BUDGETS);
     @Option(names = "--min-count", description = "words seen fewer times become <unk> (default 4)")
     int minCount = 4;
     @Option(names = "--tuning-only", description = "run the tuning stage only (selection.csv); a later run without it "
@@ -73,7 +81,8 @@ final class ExperimentCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Progress progress = new Progress(spec.commandLine().getErr());
         Settings settings = new Settings(interval, tuneIntervals, maxIntervals, patience, maxEval, seeds,
-                Set.copyOf(kinds.stream().filter(k -> !k.equals("log-softmax")).toList()), minCount);
+                Set.copyOf(seeded != null ? seeded : kinds.stream().filter(k -> !k.equals("log-softmax")).toList()), minCount,
+                budgets);
         List<Schedule> sched = schedules.stream().map(Schedule::parse).toList();
         Corpus c = Corpora.open(corpus, Corpora.defaultCache(), progress::status);
         int vocab = Trainer.buildVocabulary(c, minCount).size();

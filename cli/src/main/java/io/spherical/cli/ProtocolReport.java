@@ -35,20 +35,31 @@ final class ProtocolReport {
                 .flatMap(e -> e.getValue().stream()).mapToDouble(p -> p[1]).min().orElse(Double.NaN);
         Map<String, List<Protocol.Outcome>> byKind = new LinkedHashMap<>();
         outcomes.forEach(o -> byKind.computeIfAbsent(o.kind(), k -> new ArrayList<>()).add(o));
+        List<Double> budgets = outcomes.stream().flatMap(o -> o.budgetTop10().keySet().stream()).distinct().sorted()
+                .toList();
         StringBuilder md = new StringBuilder("| kind | selected | runs | test top-1 | test top-10 | test top-100 | MRR | "
-                + "perplexity | train s | s to log-softmax's best valid top-10 |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+                + "perplexity | s to best | train s | s to log-softmax's best valid top-10 |");
+        budgets.forEach(b -> md.append(String.format(Locale.ROOT, " test top-10 within %.0f min |", b / 60)));
+        md.append("\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|").append("---:|".repeat(budgets.size()))
+                .append('\n');
         byKind.forEach((kind, os) -> {
             double[] reach = os.stream().mapToDouble(o -> timeTo(curves.get(o.run()), target)).toArray();
-            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |%n", kind,
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %.0f | %.0f | %s |", kind,
                     os.get(0).selected().name(), os.size(), stat(os, m -> m.topKError().get(1)),
                     stat(os, m -> m.topKError().get(10)), stat(os, m -> m.topKError().get(100)), stat(os, Metrics::mrr),
                     Double.isNaN(os.get(0).test().perplexity()) ? "-" : stat(os, Metrics::perplexity),
-                    String.format(Locale.ROOT, "%.0f", os.stream().mapToDouble(Protocol.Outcome::trainSeconds).average()
-                            .orElse(Double.NaN)),
+                    os.stream().mapToDouble(Protocol.Outcome::secondsToBest).average().orElse(Double.NaN),
+                    os.stream().mapToDouble(Protocol.Outcome::trainSeconds).average().orElse(Double.NaN),
                     Arrays.stream(reach).allMatch(Double::isNaN)
                             ? "not reached" : String.format(Locale.ROOT, "%.0f (%d of %d runs)",
                             Arrays.stream(reach).filter(x -> !Double.isNaN(x)).average().orElse(Double.NaN),
                             Arrays.stream(reach).filter(x -> !Double.isNaN(x)).count(), reach.length)));
+            for (double b : budgets) {
+                double[] v = os.stream().filter(o -> o.budgetTop10().containsKey(b))
+                        .mapToDouble(o -> o.budgetTop10().get(b)).toArray();
+                md.append(v.length == 0 ? " - |" : String.format(Locale.ROOT, " %s |", spread(v)));
+            }
+            md.append('\n');
         });
         RunDirectory.writeAtomically(out.resolve("summary.md"), md.toString().getBytes(StandardCharsets.UTF_8));
         timeToAccuracy(curves, out.resolve("time-to-accuracy.png"));
@@ -83,7 +94,11 @@ final class ProtocolReport {
     }
 
     private static String stat(List<Protocol.Outcome> os, java.util.function.ToDoubleFunction<Metrics> f) {
-        double[] v = os.stream().mapToDouble(o -> f.applyAsDouble(o.test())).toArray();
+        return spread(os.stream().mapToDouble(o -> f.applyAsDouble(o.test())).toArray());
+    }
+
+    /** The mean, and the range when there are several values. */
+    private static String spread(double[] v) {
         double mean = Arrays.stream(v).average().orElse(Double.NaN);
         if (v.length == 1) {
             return String.format(Locale.ROOT, "%.4f", mean);

@@ -247,7 +247,7 @@ class CliTest {
         }
         List<String> fin = Files.readAllLines(out.resolve("final.csv"));
         assertEquals(4, fin.size(), "z-loss with 2 seeds, log-softmax with 1: " + fin);
-        assertTrue(r.out().contains("| z-loss | z-loss-b") && r.out().contains("| log-softmax | log-softmax-lr0.5"),
+        assertTrue(r.out().contains("| z-loss | z-loss-b") && r.out().contains("| log-softmax | log-softmax-lr") && r.out().contains("test top-10 within 5 min"),
                 r.out());
         Path ckpt = out.resolve("final").resolve("z-loss-seed1").resolve("checkpoint.zip");
         long before = Files.getLastModifiedTime(ckpt).toMillis();

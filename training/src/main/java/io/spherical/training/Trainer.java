@@ -222,12 +222,19 @@ public final class Trainer {
         }
         run.save(run.progress);
         run.writeRunFiles();
+        run.listener.checkpointed(List.copyOf(run.history), run.dir.checkpoint());
         reportSafetyCounters(run.model.output().diagnostics(), run.listener);
     }
 
     /** Loads the run's checkpoint and evaluates it on a split of the corpus. */
     public Metrics evaluate(Path runDir, Corpus corpus, Split split, long maxExamples, TrainingListener listener) {
-        Checkpoint c = Checkpoint.read(runDir.resolve(CHECKPOINT));
+        return evaluateCheckpoint(runDir.resolve(CHECKPOINT), corpus, split, maxExamples, listener);
+    }
+
+    /** Loads a checkpoint file (a run's, or a copy of one) and evaluates it on a split of the corpus. */
+    public Metrics evaluateCheckpoint(Path file, Corpus corpus, Split split, long maxExamples,
+                                      TrainingListener listener) {
+        Checkpoint c = Checkpoint.read(file);
         ModelConfig mc = fromJson(c.manifest().get("model"), ModelConfig.class);
         TrainingConfig tc = fromJson(c.manifest().get("training"), TrainingConfig.class);
         SphericalLoss loss = losses.create(mc.loss(), mc.lossParams());

@@ -1,5 +1,8 @@
 package io.spherical.training;
 
+import java.nio.file.Path;
+import java.util.List;
+
 /** Progress callbacks of a {@link Trainer} (the command line draws progress bars with them). */
 public interface TrainingListener {
     /** A one-line status message (vocabulary built, checkpoint written ...). */
@@ -32,5 +35,12 @@ public interface TrainingListener {
 
     /** An epoch ended with its validation metrics. */
     default void epochEnded(int epoch, Metrics validation, double trainLoss, double examplesPerSecond) {
+    }
+
+    /**
+     * The checkpoint at the end of an epoch was written; {@code history} holds every epoch of the run so far (earlier
+     * attempts included when it was resumed), the last one being the epoch just saved.
+     */
+    default void checkpointed(List<HistoryRow> history, Path checkpoint) {
     }
 }

@@ -51,8 +51,7 @@ public final class Grid {
             for (int i = 0; i < models.size(); i++) {
                 for (double lr : rates) {
                     for (Schedule s : schedules) {
-                        out.add(new Candidate(kind, String.format(Locale.ROOT, "%s-lr%s-%s", names.get(i), lr, s.label()),
-                                models.get(i), lr, s));
+                        out.add(new Candidate(kind, names.get(i), models.get(i), lr, s));
                     }
                 }
             }

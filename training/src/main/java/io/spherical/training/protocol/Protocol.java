@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       for {@code patience} intervals, validated after every interval, with the training seconds so far, so that
  *       every kind has a curve of validation error against time ({@code curves.csv}); the fast kinds with several
  *       seeds;</li>
- *   <li><b>test</b>: the final models, and only they, are evaluated once on the test split ({@code final.csv}).</li>
+ *   <li><b>test</b>: the final models, and only they, are evaluated once on the test split ({@code final.csv}): each
+ *       run's best validation interval, and its best interval within each time budget ({@link Snapshots}).</li>
  * </ol>
  * The test split is read in the last stage only.
  */
@@ -48,9 +49,17 @@ public final class Protocol {
         }
     }
 
-    /** The selected candidate and test metrics of one final run. */
-    public record Outcome(String kind, String run, Candidate selected, Metrics test, double trainSeconds) {
+    /**
+     * One final run: its kind, name and selected candidate; the test metrics of its best validation interval; the test
+     * top-10 error of the best interval within each time budget (absent when no interval ended within it); the training
+     * seconds until its best interval and in all.
+     */
+    public record Outcome(String kind, String run, Candidate selected, Metrics test, Map<Double, Double> budgetTop10,
+                          double secondsToBest, double trainSeconds) {
     }
+
+    /** How many times the tuning grid of a kind is extended at its edge (doubling up, or quartering down). */
+    static final int EXTENSIONS = 2;
 
     private final Trainer trainer;
     private final Corpus corpus;
@@ -83,31 +92,10 @@ public final class Protocol {
      */
     public List<Outcome> run(List<Candidate> candidates, boolean tuningOnly) {
         observer.stage("tuning");
-        Map<String, Candidate> best = new LinkedHashMap<>();
-        Map<String, Double> bestScore = new LinkedHashMap<>();
-        StringBuilder tuning = new StringBuilder("kind,candidate,learning_rate,schedule,best_valid_top10,train_seconds,"
-                + "diverged\n");
-        for (Candidate c : candidates) {
-            Path dir = out.resolve("tuning").resolve(c.name());
-            observer.run("tuning", c.name());
-            List<HistoryRow> h = trainOnce(dir, c.model(), config(c, s.tuneIntervals(), 0));
-            if (h == null) {
-                return null;
-            }
-            double score = h.stream().mapToDouble(r -> r.metrics().topKError().get(10)).min().orElse(Double.NaN);
-            tuning.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%.1f,%s%n", c.kind(), c.name(), c.learningRate(),
-                    c.schedule().label(), h.isEmpty() ? "" : String.format(Locale.ROOT, "%.4f", score),
-                    seconds(h), h.isEmpty()));
-            if (!h.isEmpty() && (!bestScore.containsKey(c.kind()) || score < bestScore.get(c.kind()))) {
-                best.put(c.kind(), c);
-                bestScore.put(c.kind(), score);
-            }
+        Map<String, Candidate> best = tune(candidates);
+        if (best == null) {
+            return null;
         }
-        write("tuning.csv", tuning);
-        StringBuilder selection = new StringBuilder("kind,candidate,learning_rate,schedule,best_valid_top10\n");
-        best.forEach((kind, c) -> selection.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%.4f%n", kind, c.name(),
-                c.learningRate(), c.schedule().label(), bestScore.get(kind))));
-        write("selection.csv", selection);
         if (tuningOnly) {
             return List.of();
         }
@@ -116,7 +104,7 @@ public final class Protocol {
         StringBuilder curves = new StringBuilder("kind,run,interval,examples,train_seconds,valid_top1,valid_top10,"
                 + "valid_top100,valid_mrr,valid_perplexity\n");
         Map<String, Candidate> finals = new LinkedHashMap<>();
-        Map<String, Double> finalSeconds = new LinkedHashMap<>();
+        Map<String, double[]> finalSeconds = new LinkedHashMap<>();
         for (Candidate c : best.values()) {
             int seeds = s.seeded().contains(c.kind()) ? s.seeds() : 1;
             for (int seed = 1; seed <= seeds; seed++) {
@@ -124,14 +112,21 @@ public final class Protocol {
                 Path dir = out.resolve("final").resolve(run);
                 observer.run("final", run);
                 ModelConfig mc = c.model().toBuilder().seed(c.model().seed() + seed - 1).build();
-                List<HistoryRow> h = trainOnce(dir, mc, config(c, s.maxIntervals(), s.patience()));
+                List<HistoryRow> h = trainOnce(dir, mc, config(c, s.maxIntervals(), s.patience()),
+                        new Snapshots(listener, dir, s.budgets()));
                 if (h == null) {
                     return null;
                 }
                 double t = 0;
+                double toBest = 0;
+                double bestTop10 = Double.POSITIVE_INFINITY;
                 for (HistoryRow r : h) {
                     t += r.seconds();
                     Metrics m = r.metrics();
+                    if (m.topKError().get(10) < bestTop10) {
+                        bestTop10 = m.topKError().get(10);
+                        toBest = t;
+                    }
                     curves.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.4f,%.4f,%.4f,%.4f,%s%n", c.kind(), run,
                             r.epoch(), r.epoch() * s.interval(), t, m.topKError().get(1), m.topKError().get(10),
                             m.topKError().get(100), m.mrr(), Double.isNaN(m.perplexity()) ? ""
@@ -139,7 +134,7 @@ public final class Protocol {
                 }
                 if (!h.isEmpty()) {
                     finals.put(run, c);
-                    finalSeconds.put(run, t);
+                    finalSeconds.put(run, new double[] {toBest, t});
                 }
             }
         }
@@ -147,22 +142,97 @@ public final class Protocol {
 
         observer.stage("test");
         List<Outcome> outcomes = new ArrayList<>();
-        StringBuilder fin = new StringBuilder("kind,run,candidate,top1,top5,top10,top20,top50,top100,mrr,perplexity,"
-                + "train_seconds\n");
+        StringBuilder fin = new StringBuilder("kind,run,candidate,best_interval,top1,top5,top10,top20,top50,top100,mrr,"
+                + "perplexity");
+        s.budgets().forEach(b -> fin.append(String.format(Locale.ROOT, ",test_top10_within_%.0fs", b)));
+        fin.append(",seconds_to_best,train_seconds\n");
         for (Map.Entry<String, Candidate> e : finals.entrySet()) {
             Path dir = out.resolve("final").resolve(e.getKey());
             observer.run("test", e.getKey());
-            Metrics m = testOnce(dir);
+            Map<String, Metrics> tests = testOnce(dir);
+            if (tests == null) {
+                return null;
+            }
+            Metrics m = tests.getOrDefault(Snapshots.BEST, tests.get(Trainer.CHECKPOINT));
+            Map<Double, Double> within = new LinkedHashMap<>();
+            s.budgets().forEach(b -> {
+                Metrics at = tests.get(Snapshots.budgetFile(b));
+                if (at != null) {
+                    within.put(b, at.topKError().get(10));
+                }
+            });
             Candidate c = e.getValue();
-            outcomes.add(new Outcome(c.kind(), e.getKey(), c, m, finalSeconds.get(e.getKey())));
+            double[] secs = finalSeconds.get(e.getKey());
+            outcomes.add(new Outcome(c.kind(), e.getKey(), c, m, within, secs[0], secs[1]));
             Map<Integer, Double> k = m.topKError();
-            fin.append(String.format(Locale.ROOT, "%s,%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%s,%.1f%n", c.kind(),
-                    e.getKey(), c.name(), k.get(1), k.get(5), k.get(10), k.get(20), k.get(50), k.get(100), m.mrr(),
-                    Double.isNaN(m.perplexity()) ? "" : String.format(Locale.ROOT, "%.2f", m.perplexity()),
-                    finalSeconds.get(e.getKey())));
+            fin.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%s", c.kind(),
+                    e.getKey(), c.name(), Snapshots.index(dir).getOrDefault(Snapshots.BEST, 0), k.get(1), k.get(5),
+                    k.get(10), k.get(20), k.get(50), k.get(100), m.mrr(),
+                    Double.isNaN(m.perplexity()) ? "" : String.format(Locale.ROOT, "%.2f", m.perplexity())));
+            s.budgets().forEach(b -> fin.append(within.containsKey(b)
+                    ? String.format(Locale.ROOT, ",%.4f", within.get(b)) : ","));
+            fin.append(String.format(Locale.ROOT, ",%.1f,%.1f%n", secs[0], secs[1]));
         }
         write("final.csv", fin);
         return outcomes;
+    }
+
+    /**
+     * The tuning stage: every candidate, kind by kind, then the grid extended at its edge where the edge won (the best
+     * rate the largest tried: twice that rate, while it improves) or where every rate diverged (a quarter of the
+     * smallest), at most {@link #EXTENSIONS} times each way. Writes tuning.csv and selection.csv; returns the best
+     * candidate of each kind on validation top-10 error (ties: the first tried), or null when interrupted.
+     */
+    private Map<String, Candidate> tune(List<Candidate> candidates) {
+        Map<String, List<Candidate>> byKind = new LinkedHashMap<>();
+        candidates.forEach(c -> byKind.computeIfAbsent(c.kind(), k -> new ArrayList<>()).add(c));
+        Map<String, Candidate> best = new LinkedHashMap<>();
+        Map<String, Double> bestScore = new LinkedHashMap<>();
+        StringBuilder tuning = new StringBuilder("kind,candidate,learning_rate,schedule,best_valid_top10,train_seconds,"
+                + "diverged\n");
+        for (Map.Entry<String, List<Candidate>> kind : byKind.entrySet()) {
+            List<Candidate> tried = new ArrayList<>();
+            List<Candidate> todo = kind.getValue();
+            int up = 0;
+            int down = 0;
+            while (!todo.isEmpty()) {
+                for (Candidate c : todo) {
+                    Path dir = out.resolve("tuning").resolve(c.name());
+                    observer.run("tuning", c.name());
+                    List<HistoryRow> h = trainOnce(dir, c.model(), config(c, s.tuneIntervals(), 0), listener);
+                    if (h == null) {
+                        return null;
+                    }
+                    tried.add(c);
+                    double score = h.stream().mapToDouble(r -> r.metrics().topKError().get(10)).min().orElse(Double.NaN);
+                    tuning.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%.1f,%s%n", c.kind(), c.name(),
+                            c.learningRate(), c.schedule().label(), h.isEmpty() ? ""
+                                    : String.format(Locale.ROOT, "%.4f", score), seconds(h), h.isEmpty()));
+                    if (!h.isEmpty() && (!bestScore.containsKey(c.kind()) || score < bestScore.get(c.kind()))) {
+                        best.put(c.kind(), c);
+                        bestScore.put(c.kind(), score);
+                    }
+                }
+                Candidate b = best.get(kind.getKey());
+                double max = tried.stream().mapToDouble(Candidate::learningRate).max().orElseThrow();
+                double min = tried.stream().mapToDouble(Candidate::learningRate).min().orElseThrow();
+                if (b == null && down < EXTENSIONS) {
+                    down++;
+                    todo = tried.stream().filter(c -> c.learningRate() == min).map(c -> c.withRate(min / 4)).toList();
+                } else if (b != null && b.learningRate() == max && up < EXTENSIONS) {
+                    up++;
+                    todo = List.of(b.withRate(max * 2));
+                } else {
+                    todo = List.of();
+                }
+            }
+        }
+        write("tuning.csv", tuning);
+        StringBuilder selection = new StringBuilder("kind,candidate,learning_rate,schedule,best_valid_top10\n");
+        best.forEach((kind, c) -> selection.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%.4f%n", kind, c.name(),
+                c.learningRate(), c.schedule().label(), bestScore.get(kind))));
+        write("selection.csv", selection);
+        return best;
     }
 
     private TrainingConfig config(Candidate c, int intervals, int patience) {
@@ -178,7 +248,7 @@ public final class Protocol {
      * The validation history of a run: read back when it finished before, else trained (resumed when it has a
      * checkpoint); empty when it diverged; null when interrupted.
      */
-    private List<HistoryRow> trainOnce(Path dir, ModelConfig mc, TrainingConfig tc) {
+    private List<HistoryRow> trainOnce(Path dir, ModelConfig mc, TrainingConfig tc, TrainingListener l) {
         Path done = dir.resolve("done.json");
         try {
             if (Files.exists(done)) {
@@ -187,7 +257,7 @@ public final class Protocol {
             List<HistoryRow> h;
             try {
                 Trainer.Result r = trainer.train(corpus, mc, tc, dir, Files.exists(dir.resolve(Trainer.CHECKPOINT)),
-                        listener, stop);
+                        l, stop);
                 if (r.interrupted()) {
                     return null;
                 }
@@ -202,16 +272,36 @@ public final class Protocol {
         }
     }
 
-    /** The test metrics of a final run, computed once and kept in {@code test.json}. */
-    private Metrics testOnce(Path dir) {
+    /**
+     * The test metrics of a final run's snapshots ({@code best.zip} and the budgets' files; each distinct interval
+     * evaluated once), computed once and kept in {@code test.json}; null when interrupted.
+     */
+    private Map<String, Metrics> testOnce(Path dir) {
         Path test = dir.resolve("test.json");
         try {
             if (Files.exists(test)) {
-                return Checkpoint.JSON.readValue(test.toFile(), Metrics.class);
+                return Checkpoint.JSON.readValue(test.toFile(), new TypeReference<LinkedHashMap<String, Metrics>>() { });
             }
-            Metrics m = trainer.evaluate(dir, corpus, Split.TEST, s.evalExamples(), listener);
-            RunDirectory.writeAtomically(test, Checkpoint.JSON.writeValueAsBytes(m));
-            return m;
+            Map<String, Integer> index = new LinkedHashMap<>(Snapshots.index(dir));
+            if (!index.containsKey(Snapshots.BEST)) {       // no snapshot kept: the run's last checkpoint stands in
+                index.put(Trainer.CHECKPOINT, 0);
+            }
+            Map<Integer, Metrics> byInterval = new LinkedHashMap<>();
+            Map<String, Metrics> tests = new LinkedHashMap<>();
+            for (Map.Entry<String, Integer> e : index.entrySet()) {
+                if (stop.get()) {
+                    return null;
+                }
+                Metrics m = byInterval.get(e.getValue());
+                if (m == null) {
+                    m = trainer.evaluateCheckpoint(dir.resolve(e.getKey()), corpus, Split.TEST, s.evalExamples(),
+                            listener);
+                    byInterval.put(e.getValue(), m);
+                }
+                tests.put(e.getKey(), m);
+            }
+            RunDirectory.writeAtomically(test, Checkpoint.JSON.writeValueAsBytes(tests));
+            return tests;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,7 @@
 package io.spherical.training.protocol;
 
 import io.spherical.api.UserException;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -15,18 +16,24 @@ import java.util.Set;
  * @param seeds          final runs per kind in {@code seeded}; other kinds get one
  * @param seeded         the kinds repeated with several seeds (the fast ones)
  * @param minCount       words seen fewer times become {@code <unk>} (one vocabulary for every run)
+ * @param budgets        training seconds at which a final run's best model so far is also tested (what a user who
+ *                       stopped training then would have)
  */
 public record Settings(long interval, int tuneIntervals, int maxIntervals, int patience, long evalExamples, int seeds,
-                       Set<String> seeded, int minCount) {
+                       Set<String> seeded, int minCount, List<Double> budgets) {
+
+    /** The time budgets of the protocol: 5, 15 and 60 minutes of training. */
+    public static final List<Double> BUDGETS = List.of(300.0, 900.0, 3600.0);
 
     /** Checks every value. */
     public Settings {
         seeded = Set.copyOf(seeded);
+        budgets = List.copyOf(budgets);
         if (interval < 1 || tuneIntervals < 1 || maxIntervals < 1 || patience < 1 || evalExamples < 0 || seeds < 1
-                || minCount < 1) {
+                || minCount < 1 || budgets.stream().anyMatch(b -> !(b > 0))) {
             throw new UserException("The protocol's sizes must be positive (interval " + interval + ", tuning "
                     + tuneIntervals + ", final " + maxIntervals + " intervals, patience " + patience + ", seeds " + seeds
-                    + "). Fix: pass positive values.");
+                    + ", budgets " + budgets + "). Fix: pass positive values.");
         }
     }
 }

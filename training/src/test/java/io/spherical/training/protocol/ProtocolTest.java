@@ -12,6 +12,7 @@ import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.loss.LossRegistry;
 import io.spherical.models.optim.OptimizerRegistry;
 import io.spherical.training.HistoryRow;
+import io.spherical.training.Metrics;
 import io.spherical.training.Schedule;
 import io.spherical.training.SyntheticCorpus;
 import io.spherical.training.Trainer;
@@ -77,7 +78,7 @@ class ProtocolTest {
 
     private Protocol protocol(Path out, AtomicBoolean stop, TrainingListener listener) {
         Trainer t = new Trainer(b, LossRegistry.discover(), OptimizerRegistry.discover());
-        Settings s = new Settings(1_000, 1, 4, 1, 300, 2, Set.of("z-loss"), 1);
+        Settings s = new Settings(1_000, 1, 4, 1, 300, 2, Set.of("z-loss"), 1, List.of(1e-6, 1e6));
         Protocol.Observer o = new Protocol.Observer() {
             @Override
             public void stage(String name) {
@@ -104,28 +105,73 @@ class ProtocolTest {
         for (String f : List.of("tuning.csv", "selection.csv", "curves.csv", "final.csv")) {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
-        // the selection is the best validation top-10 error of the tuning runs, per kind
+        // the selection is the best validation top-10 error of the tuning runs (the grid and its extensions), per kind
+        List<String> tuned = Files.readAllLines(out.resolve("tuning.csv"));
         for (String kind : List.of("z-loss", "log-softmax")) {
-            Candidate best = null;
+            String best = null;
             double bestScore = Double.POSITIVE_INFINITY;
-            for (Candidate c : grid) {
-                if (c.kind().equals(kind)) {
-                    List<HistoryRow> h = Checkpoint.JSON.readValue(out.resolve("tuning").resolve(c.name())
+            double maxRate = 0;
+            for (String row : tuned.subList(1, tuned.size())) {
+                String[] c = row.split(",");
+                if (c[0].equals(kind)) {
+                    List<HistoryRow> h = Checkpoint.JSON.readValue(out.resolve("tuning").resolve(c[1])
                             .resolve("done.json").toFile(), new TypeReference<List<HistoryRow>>() { });
                     double score = h.stream().mapToDouble(r -> r.metrics().topKError().get(10)).min().orElseThrow();
                     if (score < bestScore) {
                         bestScore = score;
-                        best = c;
+                        best = c[1];
                     }
+                    maxRate = Math.max(maxRate, Double.parseDouble(c[2]));
                 }
             }
-            Candidate chosen = best;
+            String chosen = best;
             List<Protocol.Outcome> ofKind = outcomes.stream().filter(o -> o.kind().equals(kind)).toList();
             assertEquals(kind.equals("z-loss") ? 2 : 1, ofKind.size(), "seeds of " + kind);
-            assertTrue(ofKind.stream().allMatch(o -> o.selected().equals(chosen)), kind + " selected " + chosen.name());
+            assertTrue(ofKind.stream().allMatch(o -> o.selected().name().equals(chosen)), kind + " selected " + chosen);
+            // the grid's edge: the winner is not the largest rate tried unless both doublings were spent (0.5 -> 2)
+            double rate = ofKind.get(0).selected().learningRate();
+            assertTrue(rate < maxRate || maxRate == 2.0, kind + " won at the edge " + rate + " of " + tuned);
+            assertTrue(maxRate <= 2.0, "at most two doublings: " + tuned);
+        }
+        // each final run is tested at its best validation interval; the budgets hold the best model within them
+        List<String> fin = Files.readAllLines(out.resolve("final.csv"));
+        for (Protocol.Outcome o : outcomes) {
+            List<String> rows = Files.readAllLines(out.resolve("curves.csv")).stream()
+                    .filter(l -> l.split(",")[1].equals(o.run())).toList();
+            int argmin = 0;
+            double min = Double.POSITIVE_INFINITY;
+            for (String r : rows) {
+                String[] c = r.split(",");
+                if (Double.parseDouble(c[6]) < min) {
+                    min = Double.parseDouble(c[6]);
+                    argmin = Integer.parseInt(c[2]);
+                }
+            }
+            int bestInterval = argmin;
+            Path dir = out.resolve("final").resolve(o.run());
+            assertEquals(argmin, Snapshots.index(dir).get(Snapshots.BEST), o.run() + " best interval");
+            Metrics again = new Trainer(b, LossRegistry.discover(), OptimizerRegistry.discover())
+                    .evaluateCheckpoint(dir.resolve(Snapshots.BEST), corpus, Split.TEST, 300, new TrainingListener() { });
+            assertEquals(again.topKError(), o.test().topKError(), o.run() + ": the test metrics are the best model's");
+            assertEquals(Set.of(1e6), o.budgetTop10().keySet(), "no interval ends within a microsecond");
+            assertEquals(o.test().topKError().get(10), o.budgetTop10().get(1e6), 0.0, "an unbounded budget keeps the best");
+            assertTrue(fin.stream().anyMatch(l -> l.startsWith(o.kind() + "," + o.run() + "," + o.selected().name() + ","
+                    + bestInterval + ",")), fin.toString());
         }
         List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
         assertTrue(curves.size() > 3 && curves.stream().skip(1).allMatch(l -> l.split(",").length >= 9), curves.toString());
+    }
+
+    @Test
+    void aKindThatDivergesAtEveryRateIsRetriedAtSmallerRatesAndNeverSelected(@TempDir Path tmp) throws IOException {
+        ModelConfig base = ModelConfig.builder().context(2).embedding(8).hidden(List.of(16)).build();
+        List<Candidate> grid = Grid.candidates(base, 62, List.of("log-softmax"), List.of(1e9), List.of(Schedule.CONSTANT));
+        assertEquals(List.of(), protocol(tmp, new AtomicBoolean(), new TrainingListener() { }).run(grid, true));
+        List<String> rows = Files.readAllLines(tmp.resolve("tuning.csv"));
+        assertEquals(List.of("1.0E9", "2.5E8", "6.25E7"), rows.stream().skip(1).map(l -> l.split(",")[2]).toList(),
+                "the grid quartered twice");
+        assertTrue(rows.stream().skip(1).allMatch(l -> l.endsWith(",true")), rows.toString());
+        assertEquals(1, Files.readAllLines(tmp.resolve("selection.csv")).size(), "nothing selected");
     }
 
     @Test
@@ -174,7 +220,7 @@ class ProtocolTest {
     private static List<String> strip(List<String> lines, String file) {
         int drop = switch (file) {
             case "tuning.csv" -> 2;     // train_seconds, diverged
-            case "final.csv" -> 1;      // train_seconds
+            case "final.csv" -> 2;      // seconds_to_best, train_seconds
             default -> 0;
         };
         return lines.stream().map(l -> {
