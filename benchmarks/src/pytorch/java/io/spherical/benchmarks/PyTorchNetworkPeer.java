@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import io.spherical.benchmarks.BenchResult;
@@ -17,7 +19,10 @@ import java.util.Random;
 /**
  * The peer of {@code spherical bench network --preset 1bw --layers softmax}: the Z-loss authors' One Billion Word
  * network (10 context words, embeddings 512, hidden 2048-2048-512 ReLU, log-softmax over D) trained one SGD step at
- * a time in PyTorch through DJL (autograd), same columns. Arguments: {@code [vocab] [batch] [iterations]}.
+ * a time in PyTorch through DJL (autograd), same columns. The embedding is either dense (its gradient is a V x 512
+ * dense tensor, as {@code nn.Embedding()} gives) or sparse ({@code nn.Embedding(sparse=True)}: torch's embedding with
+ * a sparse gradient, which SGD applies to the rows present only). Arguments:
+ * {@code [vocab] [batch] [iterations] [format] [dense|sparse]}.
  */
 public final class PyTorchNetworkPeer {
     private PyTorchNetworkPeer() {
@@ -29,6 +34,7 @@ public final class PyTorchNetworkPeer {
         int vocab = args.length > 0 ? Integer.parseInt(args[0]) : 793_471;
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        boolean sparse = args.length > 4 && args[4].equals("sparse");
         int ctx = 10;
         int emb = 512;
         int[] widths = {ctx * emb, 2048, 2048, 512};
@@ -55,8 +61,9 @@ public final class PyTorchNetworkPeer {
             SoftmaxCrossEntropyLoss ce = new SoftmaxCrossEntropyLoss("ce", 1, -1, true, true);
             float lr = 0.01f;
             double[] ms = new double[iterations];
+            double before = e.sum().getFloat();
             for (int it = -1; it < iterations; it++) {
-                int[] ids = new int[batch * ctx];
+                long[] ids = new long[batch * ctx];
                 int[] t = new int[batch];
                 for (int i = 0; i < ids.length; i++) {
                     ids[i] = r.nextInt(vocab);
@@ -66,7 +73,8 @@ public final class PyTorchNetworkPeer {
                 }
                 long t0 = System.nanoTime();
                 try (NDManager step = mgr.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray x = e.get(step.create(ids)).reshape(batch, ctx * emb);
+                    NDArray x = (sparse ? JniUtils.embedding((PtNDArray) step.create(ids), (PtNDArray) e, true)
+                            : e.get(step.create(ids))).reshape(batch, ctx * emb);
                     for (NDArray[] l : layers) {
                         x = x.matMul(l[0].transpose()).add(l[1]).maximum(0f);
                     }
@@ -82,13 +90,15 @@ public final class PyTorchNetworkPeer {
                 }
                 if (it >= 0) {
                     ms[it] = (System.nanoTime() - t0) / 1e6;
+                } else if (e.sum().getFloat() == before) {   // checked once, outside the timed steps
+                    throw new IllegalStateException("the warm-up step did not update the embedding");
                 }
             }
             java.util.Arrays.sort(ms);
             double med = Timing.median(ms);
-            BenchResult row = new BenchResult("pytorch-network/softmax", vocab, 513, batch, med, ms[0], ms[ms.length - 1],
+            BenchResult row = new BenchResult("pytorch-network/softmax" + (sparse ? "-sparse-embedding" : ""), vocab, 513, batch, med, ms[0], ms[ms.length - 1],
                     batch / med * 1000, Double.NaN, Double.NaN);
-            System.err.printf("pytorch network D=%d: %.1f ms%n", vocab, med);
+            System.err.printf("pytorch network D=%d, %s embedding: %.1f ms%n", vocab, sparse ? "sparse" : "dense", med);
             System.out.print(BenchResult.format(List.of(row), args.length > 3 ? args[3] : "csv"));
         }
     }

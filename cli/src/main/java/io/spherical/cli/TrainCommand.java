@@ -78,9 +78,10 @@ final class TrainCommand implements Callable<Integer> {
     String optimizer;
     @Option(names = "--opt-param", description = "optimizer parameter NAME=VALUE (repeatable)")
     List<String> optParams = new ArrayList<>();
-    @Option(names = "--lr", description = "learning rate")
+    @Option(names = "--lr", description = "learning rate (default: 4 for the brown preset, 0.01 for 1bw)")
     Double lr;
-    @Option(names = "--schedule", description = "constant (default), linear or plateau")
+    @Option(names = "--schedule", description = "constant, linear or plateau (halve the rate when validation stops "
+            + "improving; the brown preset's default)")
     String schedule;
     @Option(names = "--batch", description = "minibatch size")
     Integer batch;

@@ -108,4 +108,32 @@ class KillAndResumeTest {
         assertTrue(expected.size() >= 6, expected.toString());
         assertEquals(expected, arrayChecksums(ckpt), "parameters after " + kills + " kills and resumes");
     }
+
+    @org.junit.jupiter.api.Test
+    void sigtermWritesACheckpointAndExitsAsInterruptedAndTheResumedRunEqualsAnUninterruptedOne(@TempDir Path tmp)
+            throws Exception {
+        Path corpus = SyntheticCorpus.write(tmp.resolve("corpus"), 100, 1500, 5);
+        Path reference = tmp.resolve("reference");
+        Process ref = start(command(corpus, reference, false, "factored"), tmp.resolve("reference.log"));
+        assertTrue(ref.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, ref.exitValue(), Files.readString(tmp.resolve("reference.log")));
+
+        Path run = tmp.resolve("terminated");
+        Path ckpt = run.resolve("checkpoint.zip");
+        Process p = start(command(corpus, run, false, "factored"), tmp.resolve("term.log"));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!Files.exists(ckpt) && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(p.isAlive(), "the run must still be training when SIGTERM is sent");
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(1, TimeUnit.MINUTES));
+        String log = Files.readString(tmp.resolve("term.log"));
+        assertEquals(130, p.exitValue(), log);
+        assertTrue(log.contains("SIGTERM received") && log.contains("--resume"), log);
+        Process last = start(command(corpus, run, true, "factored"), tmp.resolve("last.log"));
+        assertTrue(last.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, last.exitValue(), Files.readString(tmp.resolve("last.log")));
+        assertEquals(arrayChecksums(reference.resolve("checkpoint.zip")), arrayChecksums(ckpt));
+    }
 }

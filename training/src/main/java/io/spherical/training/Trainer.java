@@ -80,7 +80,7 @@ public final class Trainer {
         Vocabulary vocab;
         if (resume) {
             loaded = Checkpoint.read(run.dir.requireCheckpoint());
-            mc = fromJson(loaded.manifest().get("model"), ModelConfig.class);
+            mc = withRecordedLoss(fromJson(loaded.manifest().get("model"), ModelConfig.class), loaded.manifest());
             tc = onResume.apply(fromJson(loaded.manifest().get("training"), TrainingConfig.class));
             run.progress = fromJson(loaded.manifest().get("progress"), Progress.class);
             if (run.progress.finished() && tc.epochs() > run.progress.epoch()) {
@@ -235,7 +235,7 @@ public final class Trainer {
     public Metrics evaluateCheckpoint(Path file, Corpus corpus, Split split, long maxExamples,
                                       TrainingListener listener) {
         Checkpoint c = Checkpoint.read(file);
-        ModelConfig mc = fromJson(c.manifest().get("model"), ModelConfig.class);
+        ModelConfig mc = withRecordedLoss(fromJson(c.manifest().get("model"), ModelConfig.class), c.manifest());
         TrainingConfig tc = fromJson(c.manifest().get("training"), TrainingConfig.class);
         SphericalLoss loss = losses.create(mc.loss(), mc.lossParams());
         Optimizer opt = optimizers.create(tc.optimizer(), tc.optimizerParams());
@@ -251,6 +251,20 @@ public final class Trainer {
     public Metrics evaluate(NgramLanguageModel model, List<Corpus.Chunk> chunks, Vocabulary vocab, Split split,
                             long limit, TrainingListener listener, Map<Split, List<IdStream>> cache) {
         return evaluator.evaluate(model, chunks, vocab, split, limit, listener, cache);
+    }
+
+    /**
+     * The model with the loss values its checkpoint recorded (every hyperparameter, defaults resolved), so that a run
+     * resumes and evaluates with the loss it was trained with even when a later version changes a default.
+     */
+    static ModelConfig withRecordedLoss(ModelConfig mc, JsonNode manifest) {
+        JsonNode loss = manifest.get("loss");
+        if (loss == null || !mc.output().spherical() || !mc.loss().equals(loss.path("name").asText())
+                || !loss.has("values")) {
+            return mc;
+        }
+        Map<String, Double> values = fromJson(loss.get("values"), new TypeReference<Map<String, Double>>() { });
+        return mc.toBuilder().loss(mc.loss(), values).build();
     }
 
     /** Counts words over the training chunks (streaming) and keeps those seen at least minCount times. */

@@ -128,6 +128,22 @@ class TrainerTest {
     }
 
     @Test
+    void aCheckpointResumesWithTheLossValuesItRecordedNotTodaysDefaults() throws IOException {
+        // a checkpoint of an earlier version: the model names the default Z-loss (no parameters), the record says b = 0
+        JsonNode manifest = Checkpoint.JSON.readTree("{\"loss\": {\"name\": \"z-loss\", \"values\": {\"a\": 1.0, "
+                + "\"b\": 0.0}}}");
+        ModelConfig old = ModelConfig.builder().loss("z-loss", Map.of()).build();
+        ModelConfig resumed = Trainer.withRecordedLoss(old, manifest);
+        assertEquals(Map.of("a", 1.0, "b", 0.0), resumed.lossParams());
+        assertEquals(0.0, LossRegistry.discover().create("z-loss", resumed.lossParams()).values().get("top"),
+                "the old margin, not today's default top 10");
+        assertEquals(10.0, LossRegistry.discover().create("z-loss", old.lossParams()).values().get("top"));
+        JsonNode other = Checkpoint.JSON.readTree("{\"loss\": {\"name\": \"squared-error\", \"values\": {}}}");
+        assertEquals(old, Trainer.withRecordedLoss(old, other), "a record of another loss is not applied");
+        assertEquals(old, Trainer.withRecordedLoss(old, Checkpoint.JSON.readTree("{}")), "no record: unchanged");
+    }
+
+    @Test
     void checkpointOfAnotherVocabularyIsRejected(@TempDir Path tmp) throws IOException {
         ModelConfig mc = small(OutputKind.SOFTMAX);
         TrainingConfig tc = quick(1, "sgd").toBuilder().limits(500, 200).build();

@@ -1,5 +1,6 @@
 package io.spherical.models.loss;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -119,7 +120,7 @@ class LossTest {
 
     @Test
     void zLossNeverGivesNaNWhenAllOutputsAreEqual() {
-        ZLoss z = new ZLoss();
+        ZLoss z = new ZLoss(1.0, 0.0);
         double[] g = new double[3];
         for (double c : new double[] {0.0, 1e-20, 1.0, -3.0, 1e10}) {
             int dd = 1000;
@@ -203,6 +204,27 @@ class LossTest {
     }
 
     @Test
+    void topDerivesTheMarginFromTheNumberOfClasses() {
+        double[] g1 = new double[3];
+        double[] g2 = new double[3];
+        for (long classes : new long[] {5, 11, 1000, 793_471}) {
+            double beta = Math.sqrt(Math.max(0, classes / 10.0 - 1));
+            ZLoss derived = (ZLoss) new ZLoss().configure(Map.of("a", 2.0));
+            ZLoss fixed = new ZLoss(2.0, beta);
+            assertEquals(beta, derived.beta(classes), 0.0, classes + " classes");
+            double q = 3.0 * classes;
+            double s = 0.5 * classes;
+            assertEquals(fixed.evaluate(q, s, 2.5, classes, g2), derived.evaluate(q, s, 2.5, classes, g1), 0.0);
+            assertArrayEquals(g2, g1, 0.0);
+        }
+        assertEquals(Math.sqrt(793_471 / 100.0 - 1),
+                ((ZLoss) new ZLoss().configure(Map.of("top", 100.0, "b", 3.0))).beta(793_471), 1e-12, "top wins over b");
+        assertEquals(3.0, ((ZLoss) new ZLoss().configure(Map.of("b", 3.0))).beta(793_471), 0.0, "b alone is used as is");
+        UserException e = assertThrows(UserException.class, () -> new ZLoss().configure(Map.of("top", -1.0)));
+        assertTrue(e.getMessage().contains("top must be a finite number >= 0"), e.getMessage());
+    }
+
+    @Test
     void invalidHyperparametersAreRejectedWithAClearMessage() {
         UserException e = assertThrows(UserException.class, () -> new ZLoss().configure(Map.of("a", 0.0)));
         assertTrue(e.getMessage().contains("a (alpha) must be a finite number > 0"), e.getMessage());
@@ -218,7 +240,8 @@ class LossTest {
         assertEquals(List.of("log-spherical-softmax", "log-taylor-softmax", "squared-error", "z-loss"),
                 reg.all().stream().map(SphericalLoss::name).toList());
         SphericalLoss z = reg.create("z-loss", Map.of("b", 3.0));
-        assertEquals(Map.of("a", 1.0, "b", 3.0), z.values());
+        assertEquals(Map.of("a", 1.0, "b", 3.0, "top", 0.0), z.values(), "an explicit b turns top off");
+        assertEquals(Map.of("a", 1.0, "b", 0.0, "top", ZLoss.DEFAULT_TOP), reg.create("z-loss", Map.of()).values());
         UserException e = assertThrows(UserException.class, () -> reg.create("hinge", Map.of()));
         assertTrue(e.getMessage().contains("Unknown loss 'hinge'") && e.getMessage().contains("z-loss"), e.getMessage());
     }
