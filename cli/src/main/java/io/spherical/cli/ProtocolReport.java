@@ -61,6 +61,15 @@ final class ProtocolReport {
             }
             md.append('\n');
         });
+        md.append("\n| kind | runs |");
+        Arrays.stream(Metrics.KS).forEach(k -> md.append(" test top-").append(k).append(" |"));
+        md.append(" MRR | perplexity |\n|---|---:|").append("---:|".repeat(Metrics.KS.length + 2)).append('\n');
+        byKind.forEach((kind, os) -> {
+            md.append("| ").append(kind).append(" | ").append(os.size()).append(" |");
+            Arrays.stream(Metrics.KS).forEach(k -> md.append(' ').append(stat(os, m -> m.topKError().get(k))).append(" |"));
+            md.append(' ').append(stat(os, Metrics::mrr)).append(" | ").append(Double.isNaN(os.get(0).test().perplexity())
+                    ? "-" : stat(os, Metrics::perplexity)).append(" |\n");
+        });
         RunDirectory.writeAtomically(out.resolve("summary.md"), md.toString().getBytes(StandardCharsets.UTF_8));
         timeToAccuracy(curves, out.resolve("time-to-accuracy.png"));
         topK(byKind, out.resolve("topk.png"));

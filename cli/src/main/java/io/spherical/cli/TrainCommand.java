@@ -112,6 +112,8 @@ final class TrainCommand implements Callable<Integer> {
     Path cache;
     @Option(names = "--verbose", description = "show stack traces of errors")
     boolean verbose;
+    @picocli.CommandLine.Mixin
+    GroupOptions group = new GroupOptions();
 
     @Override
     public Integer call() {
@@ -123,6 +125,23 @@ final class TrainCommand implements Callable<Integer> {
         }
         Path runDir = out != null ? out : Path.of("runs", "train-" + LocalDateTime.now().format(
                 DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        if (group.workers != null) {
+            List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+            int i = args.indexOf("--workers");
+            if (i >= 0) {
+                args.subList(i, i + 2).clear();
+            } else {
+                args.removeIf(a -> a.startsWith("--workers="));
+            }
+            if (out == null) {
+                args.addAll(List.of("--out", runDir.toString()));
+            }
+            return Workers.launch(args, group.workers, runDir, w);
+        }
+        if (group.worldSize() > 1 && out == null) {
+            throw new UserException("Every worker must write to the same run directory. Fix: pass the same --out DIR to "
+                    + "every worker.");
+        }
         CommandContext rt = CommandContext.of(backend);
         if (mc.output().spherical()) {
             rt.losses().create(mc.loss(), mc.lossParams());   // a bad loss or optimizer fails before any download
@@ -139,16 +158,22 @@ final class TrainCommand implements Callable<Integer> {
                 progress::status);
         AtomicBoolean stop = new AtomicBoolean();
         Signals.onInterrupt(stop);
-        try (rt) {
+        try (rt; io.spherical.api.Collective g = group.join()) {
             Backend be = rt.backend();
             w.println("Backend: " + be.name() + " (" + be.device() + ")");
             w.println("Corpus: " + c.describe());
             w.println("Model: " + describe(mc) + "; training: " + tc.optimizer() + " lr " + tc.learningRate()
                     + " (" + tc.schedule().label() + "), batch " + tc.batch() + ", " + tc.epochs() + " epochs");
             w.flush();
-            Trainer trainer = rt.trainer();
+            Trainer trainer = rt.trainer().inGroup(g);
+            if (g.size() > 1) {
+                w.println("Worker " + g.rank() + " of " + g.size() + ": global minibatch " + tc.batch() * g.size());
+            }
             Trainer.Result r = trainer.train(c, mc, tc, runDir, resume, this::resumeChanges, progress, stop);
             progress.close();
+            if (g.rank() != 0) {
+                return r.interrupted() ? Main.INTERRUPTED : 0;     // worker 0 reports and writes the run's files
+            }
             Plots.learningCurve(r.history(), runDir.resolve("learning-curve.png"));
             printTable(w, r.history());
             w.printf("Results in %s (checkpoint.zip, run.json, metrics.csv, learning-curve.png); %.1f s.%n",

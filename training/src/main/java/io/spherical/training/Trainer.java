@@ -1,8 +1,8 @@
 package io.spherical.training;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.spherical.api.Backend;
+import io.spherical.api.Collective;
 import io.spherical.api.Optimizer;
 import io.spherical.api.SphericalLoss;
 import io.spherical.api.UserException;
@@ -11,12 +11,12 @@ import io.spherical.training.data.Corpus;
 import io.spherical.training.data.IdStream;
 import io.spherical.training.data.Split;
 import io.spherical.models.lm.Vocabulary;
+import io.spherical.models.lm.DataParallelStep;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.NgramLanguageModel;
 import io.spherical.models.loss.LossRegistry;
 import io.spherical.models.optim.OptimizerRegistry;
 import io.spherical.models.output.DivergenceException;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,13 +41,30 @@ public final class Trainer {
     private final LossRegistry losses;
     private final OptimizerRegistry optimizers;
     private final Evaluator evaluator;
+    private final Collective group;
 
     /** A trainer on a backend with the registries of losses and optimizers. */
     public Trainer(Backend backend, LossRegistry losses, OptimizerRegistry optimizers) {
+        this(backend, losses, optimizers, Collective.single());
+    }
+
+    private Trainer(Backend backend, LossRegistry losses, OptimizerRegistry optimizers, Collective group) {
         this.backend = backend;
         this.losses = losses;
         this.optimizers = optimizers;
         this.evaluator = new Evaluator(backend);
+        this.group = group;
+    }
+
+    /**
+     * This trainer as one worker of a data-parallel group ({@link DataParallelStep}): {@code --batch} m is per worker,
+     * each global minibatch holds the N m examples one process with batch N m would take, in the same order, and
+     * worker r trains on rows r m .. r m + m - 1 (a last global minibatch is cut to a multiple of N). Every worker
+     * evaluates and keeps the same parameters; worker 0 alone writes the run directory; a stop request on any worker
+     * stops all of them at the same step.
+     */
+    public Trainer inGroup(Collective g) {
+        return new Trainer(backend, losses, optimizers, g);
     }
 
     /** The outcome of {@link #train}. */
@@ -80,13 +97,13 @@ public final class Trainer {
         Vocabulary vocab;
         if (resume) {
             loaded = Checkpoint.read(run.dir.requireCheckpoint());
-            mc = withRecordedLoss(fromJson(loaded.manifest().get("model"), ModelConfig.class), loaded.manifest());
-            tc = onResume.apply(fromJson(loaded.manifest().get("training"), TrainingConfig.class));
-            run.progress = fromJson(loaded.manifest().get("progress"), Progress.class);
+            mc = RunRecords.withRecordedLoss(RunRecords.fromJson(loaded.manifest().get("model"), ModelConfig.class), loaded.manifest());
+            tc = onResume.apply(RunRecords.fromJson(loaded.manifest().get("training"), TrainingConfig.class));
+            run.progress = RunRecords.fromJson(loaded.manifest().get("progress"), Progress.class);
             if (run.progress.finished() && tc.epochs() > run.progress.epoch()) {
                 run.progress = run.progress.reopened();
             }
-            run.history.addAll(fromJson(loaded.manifest().get("history"), new TypeReference<List<HistoryRow>>() { }));
+            run.history.addAll(RunRecords.fromJson(loaded.manifest().get("history"), new TypeReference<List<HistoryRow>>() { }));
             vocab = loaded.vocabulary();
             listener.status("Resuming from " + run.dir.checkpoint() + " at epoch " + (run.progress.epoch() + 1)
                     + ", step " + run.progress.step());
@@ -95,6 +112,7 @@ public final class Trainer {
                 throw new UserException("The run directory " + runDir + " already holds a checkpoint. Fix: pass --resume"
                         + " to continue it, or choose another --out.");
             }
+            group.barrier();            // every worker has checked before worker 0 writes the first checkpoint
             listener.status("Building the vocabulary from " + corpus.describe() + " ...");
             vocab = buildVocabulary(corpus, tc.minCount());
             listener.status("Vocabulary: " + vocab.size() + " words (min count " + tc.minCount()
@@ -104,8 +122,11 @@ public final class Trainer {
         run.dir.prepare();
         run.configure(mc, tc, vocab, losses.create(mc.loss(), mc.lossParams()),
                 optimizers.create(tc.optimizer(), tc.optimizerParams()));
-        try (NgramLanguageModel model = new NgramLanguageModel(backend, mc, vocab, run.loss, run.opt, tc.batch())) {
+        try (NgramLanguageModel model = new NgramLanguageModel(backend, mc, vocab, run.loss, run.opt,
+                tc.batch() * group.size());
+             DataParallelStep dp = group.size() > 1 ? new DataParallelStep(model, group, tc.batch()) : null) {
             run.model = model;
+            run.parallel = dp;
             if (loaded != null) {
                 loaded.restore(model.state(), backend);
                 model.output().restoreCounter(loaded.manifest().path("outputCounter").asLong());
@@ -151,11 +172,12 @@ public final class Trainer {
         run.listener.epochStarted(epoch + 1, epochTotal == Long.MAX_VALUE ? -1 : epochTotal);
         run.epochStart = System.nanoTime();
         run.startDone = run.progress.doneInEpoch();
-        double totalSteps = (double) tc.epochs() * Math.ceil((double) Math.min(epochExamples, known) / tc.batch());
+        int global = tc.batch() * group.size();
+        double totalSteps = (double) tc.epochs() * Math.ceil((double) Math.min(epochExamples, known) / global);
         Schedule schedule = tc.schedule();
         int ctx = run.mc.context();
-        int[] ctxIds = new int[tc.batch() * ctx];
-        int[] targets = new int[tc.batch()];
+        int[] ctxIds = new int[global * ctx];
+        int[] targets = new int[global];
         Progress p = run.progress;
         for (int ci = p.chunk(); ci < chunkOrder.length && p.doneInEpoch() < epochExamples; ci++) {
             IdStream stream = stream(run.cache, trainChunks, chunkOrder[ci], run.vocab, Split.TRAIN);
@@ -163,9 +185,13 @@ public final class Trainer {
                     + chunkOrder[ci]));
             long off = ci == p.chunk() ? p.offset() : 0;
             while (off < order.length && p.doneInEpoch() < epochExamples) {
-                int m = (int) Math.min(Math.min(tc.batch(), order.length - off), epochExamples - p.doneInEpoch());
-                int[] cIds = m == tc.batch() ? ctxIds : new int[m * ctx];
-                int[] tIds = m == tc.batch() ? targets : new int[m];
+                int m = (int) Math.min(Math.min(global, order.length - off), epochExamples - p.doneInEpoch());
+                m -= m % group.size();     // every worker takes the same share
+                if (m == 0) {
+                    break;
+                }
+                int[] cIds = m == global ? ctxIds : new int[m * ctx];
+                int[] tIds = m == global ? targets : new int[m];
                 for (int i = 0; i < m; i++) {
                     int t = order[(int) off + i];
                     stream.context(t, ctx, cIds, i * ctx);
@@ -174,14 +200,15 @@ public final class Trainer {
                 float lr = (float) schedule.rate(tc.learningRate(), p.lrScale(), p.step(), totalSteps);
                 double l;
                 try {
-                    l = run.model.trainStep(cIds, tIds, m, lr);
+                    l = run.parallel == null ? run.model.trainStep(cIds, tIds, m, lr)
+                            : run.parallel.step(share(cIds, m, ctx), share(tIds, m, 1), m / group.size(), lr);
                 } catch (DivergenceException e) {
                     throw e.at(epoch + 1, p.step() + 1, run.dir.checkpoint());
                 }
                 off += m;
                 p = p.afterBatch(ci, off, m, l);
                 run.listener.batchDone(p.doneInEpoch(), l);
-                if (run.stop.get()) {
+                if (stopRequested(run)) {
                     run.save(p);
                     run.listener.status("Interrupted: checkpoint written to " + run.dir.checkpoint() + " at step "
                             + p.step() + ". Resume with --resume.");
@@ -198,6 +225,22 @@ public final class Trainer {
         }
         run.listener.epochTrained(epoch + 1);
         return p;
+    }
+
+    /** This worker's rows of a global minibatch of m examples ({@code width} ids each). */
+    private int[] share(int[] ids, int m, int width) {
+        int mine = m / group.size() * width;
+        return java.util.Arrays.copyOfRange(ids, group.rank() * mine, group.rank() * mine + mine);
+    }
+
+    /** Whether any worker was asked to stop (one process: whether this one was). */
+    private boolean stopRequested(Run run) {
+        if (group.size() == 1) {
+            return run.stop.get();
+        }
+        run.flag[0] = run.stop.get() ? 1f : 0f;
+        group.allReduceSum(run.flag, 0, 1);
+        return run.flag[0] > 0;
     }
 
     /** Validation, the schedule and early stopping after an epoch; then a checkpoint and the run files. */
@@ -223,7 +266,7 @@ public final class Trainer {
         run.save(run.progress);
         run.writeRunFiles();
         run.listener.checkpointed(List.copyOf(run.history), run.dir.checkpoint());
-        reportSafetyCounters(run.model.output().diagnostics(), run.listener);
+        RunRecords.reportSafetyCounters(run.model.output().diagnostics(), run.listener);
     }
 
     /** Loads the run's checkpoint and evaluates it on a split of the corpus. */
@@ -235,8 +278,8 @@ public final class Trainer {
     public Metrics evaluateCheckpoint(Path file, Corpus corpus, Split split, long maxExamples,
                                       TrainingListener listener) {
         Checkpoint c = Checkpoint.read(file);
-        ModelConfig mc = withRecordedLoss(fromJson(c.manifest().get("model"), ModelConfig.class), c.manifest());
-        TrainingConfig tc = fromJson(c.manifest().get("training"), TrainingConfig.class);
+        ModelConfig mc = RunRecords.withRecordedLoss(RunRecords.fromJson(c.manifest().get("model"), ModelConfig.class), c.manifest());
+        TrainingConfig tc = RunRecords.fromJson(c.manifest().get("training"), TrainingConfig.class);
         SphericalLoss loss = losses.create(mc.loss(), mc.lossParams());
         Optimizer opt = optimizers.create(tc.optimizer(), tc.optimizerParams());
         try (NgramLanguageModel model = new NgramLanguageModel(backend, mc, c.vocabulary(), loss, opt, tc.batch())) {
@@ -251,20 +294,6 @@ public final class Trainer {
     public Metrics evaluate(NgramLanguageModel model, List<Corpus.Chunk> chunks, Vocabulary vocab, Split split,
                             long limit, TrainingListener listener, Map<Split, List<IdStream>> cache) {
         return evaluator.evaluate(model, chunks, vocab, split, limit, listener, cache);
-    }
-
-    /**
-     * The model with the loss values its checkpoint recorded (every hyperparameter, defaults resolved), so that a run
-     * resumes and evaluates with the loss it was trained with even when a later version changes a default.
-     */
-    static ModelConfig withRecordedLoss(ModelConfig mc, JsonNode manifest) {
-        JsonNode loss = manifest.get("loss");
-        if (loss == null || !mc.output().spherical() || !mc.loss().equals(loss.path("name").asText())
-                || !loss.has("values")) {
-            return mc;
-        }
-        Map<String, Double> values = fromJson(loss.get("values"), new TypeReference<Map<String, Double>>() { });
-        return mc.toBuilder().loss(mc.loss(), values).build();
     }
 
     /** Counts words over the training chunks (streaming) and keeps those seen at least minCount times. */
@@ -286,17 +315,6 @@ public final class Trainer {
                     + " a directory whose training file holds text, one sentence per line.");
         }
         return Vocabulary.build(counts, eos, minCount);
-    }
-
-    /** One status line when the output layer's safety mechanisms acted (counts since this process started). */
-    private static void reportSafetyCounters(Map<String, Long> counters, TrainingListener listener) {
-        long control = counters.getOrDefault("controlledSteps", 0L);
-        long repairs = counters.getOrDefault("repairs", 0L);
-        long solves = counters.getOrDefault("hostSolves", 0L);
-        if (control + repairs + solves > 0) {
-            listener.status("Output layer: " + control + " steps reduced by the step control, " + repairs
-                    + " exact recomputations of Q, " + solves + " direct solves (see run.json, \"diagnostics\").");
-        }
     }
 
     private static IdStream stream(Map<Split, List<IdStream>> cache, List<Corpus.Chunk> chunks, int index,
@@ -321,24 +339,6 @@ public final class Trainer {
         return p;
     }
 
-    static <T> T fromJson(JsonNode node, Class<T> type) {
-        try {
-            return Checkpoint.JSON.treeToValue(node, type);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new UserException("The checkpoint's " + type.getSimpleName() + " is unreadable (" + e.getMessage()
-                    + "). Fix: start a new run directory.", e);
-        }
-    }
-
-    static <T> T fromJson(JsonNode node, TypeReference<T> type) {
-        try {
-            return Checkpoint.JSON.readerFor(type).readValue(node);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new UserException("The checkpoint's history is unreadable (" + e.getMessage()
-                    + "). Fix: start a new run directory.", e);
-        }
-    }
-
     /** What one call of {@link #train} works with. */
     private final class Run {
         final Corpus corpus;
@@ -355,6 +355,8 @@ public final class Trainer {
         SphericalLoss loss;
         Optimizer opt;
         NgramLanguageModel model;
+        DataParallelStep parallel;
+        final float[] flag = new float[1];
         long epochStart;
         long startDone;
 
@@ -374,11 +376,17 @@ public final class Trainer {
         }
 
         void save(Progress p) {
+            if (group.rank() != 0) {
+                return;                 // every worker holds the same state; worker 0 keeps it
+            }
             dir.saveCheckpoint(RunDirectory.record(backend, mc, tc, loss, opt, vocab, corpus), model, vocab, p, history,
                     backend);
         }
 
         void writeRunFiles() {
+            if (group.rank() != 0) {
+                return;
+            }
             dir.writeRunFiles(RunDirectory.record(backend, mc, tc, loss, opt, vocab, corpus), mc.seed(), history,
                     model.output().diagnostics(), seconds());
         }

@@ -64,7 +64,7 @@ class ConfigTest {
     void aCheckpointWithAnImpossibleValueIsUnreadableNotAccepted() {
         ObjectNode bad = Checkpoint.JSON.valueToTree(TrainingConfig.brownDefault());
         bad.put("batch", -5);
-        UserException e = assertThrows(UserException.class, () -> Trainer.fromJson(bad, TrainingConfig.class));
+        UserException e = assertThrows(UserException.class, () -> RunRecords.fromJson(bad, TrainingConfig.class));
         assertTrue(e.getMessage().contains("--batch must be >= 1"), e.getMessage());
     }
 

@@ -133,14 +133,14 @@ class TrainerTest {
         JsonNode manifest = Checkpoint.JSON.readTree("{\"loss\": {\"name\": \"z-loss\", \"values\": {\"a\": 1.0, "
                 + "\"b\": 0.0}}}");
         ModelConfig old = ModelConfig.builder().loss("z-loss", Map.of()).build();
-        ModelConfig resumed = Trainer.withRecordedLoss(old, manifest);
+        ModelConfig resumed = RunRecords.withRecordedLoss(old, manifest);
         assertEquals(Map.of("a", 1.0, "b", 0.0), resumed.lossParams());
         assertEquals(0.0, LossRegistry.discover().create("z-loss", resumed.lossParams()).values().get("top"),
                 "the old margin, not today's default top 10");
         assertEquals(10.0, LossRegistry.discover().create("z-loss", old.lossParams()).values().get("top"));
         JsonNode other = Checkpoint.JSON.readTree("{\"loss\": {\"name\": \"squared-error\", \"values\": {}}}");
-        assertEquals(old, Trainer.withRecordedLoss(old, other), "a record of another loss is not applied");
-        assertEquals(old, Trainer.withRecordedLoss(old, Checkpoint.JSON.readTree("{}")), "no record: unchanged");
+        assertEquals(old, RunRecords.withRecordedLoss(old, other), "a record of another loss is not applied");
+        assertEquals(old, RunRecords.withRecordedLoss(old, Checkpoint.JSON.readTree("{}")), "no record: unchanged");
     }
 
     @Test

@@ -84,6 +84,16 @@ public final class DenseLayer implements AutoCloseable {
      * dL/dx (a view) when {@code needInputGradient}, else null. dL/dx is computed with W before its update.
      */
     public Tensor backward(Tensor x, Tensor dy, boolean needInputGradient, Optimizer.Updater opt, float lr) {
+        Tensor dxv = gradients(x, dy, needInputGradient);
+        apply(opt, lr);
+        return dxv;
+    }
+
+    /**
+     * The first half of {@link #backward}: dL/dW and dL/db into {@link #weightGradient()} and {@link #biasGradient()}
+     * (where data-parallel training sums them over workers), and dL/dx (a view) when {@code needInputGradient}.
+     */
+    public Tensor gradients(Tensor x, Tensor dy, boolean needInputGradient) {
         int m = x.rows();
         Tensor yv = y.rowRange(0, m);
         Tensor dp = dpre.rowRange(0, m);
@@ -95,9 +105,13 @@ public final class DenseLayer implements AutoCloseable {
             dxv = dx.rowRange(0, m);
             b.gemm(1f, dp, false, w, false, 0f, dxv);
         }
+        return dxv;
+    }
+
+    /** The second half of {@link #backward}: the optimizer's update of W and b with the gradients held. */
+    public void apply(Optimizer.Updater opt, float lr) {
         opt.update(name + ".W", w, dw, lr);
         opt.update(name + ".b", bias, db, lr);
-        return dxv;
     }
 
     /** Registers this layer's parameters with the optimizer (so its state exists before the first update). */
@@ -106,13 +120,13 @@ public final class DenseLayer implements AutoCloseable {
         opt.register(name + ".b", bias);
     }
 
-    /** dL/dW of the last backward (tests). */
-    Tensor weightGradient() {
+    /** dL/dW of the last backward. */
+    public Tensor weightGradient() {
         return dw;
     }
 
-    /** dL/db of the last backward (tests). */
-    Tensor biasGradient() {
+    /** dL/db of the last backward. */
+    public Tensor biasGradient() {
         return db;
     }
 

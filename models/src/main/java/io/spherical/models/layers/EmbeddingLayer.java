@@ -54,6 +54,16 @@ public final class EmbeddingLayer implements AutoCloseable {
         b.scatterAddRows(-lr, grad.reshape(m * context, dim), ids, e);
     }
 
+    /** Context words per example. */
+    public int context() {
+        return context;
+    }
+
+    /** Embedding width. */
+    public int dim() {
+        return dim;
+    }
+
     /** Vocabulary size. */
     public int vocab() {
         return vocab;

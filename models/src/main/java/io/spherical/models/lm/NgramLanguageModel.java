@@ -95,6 +95,26 @@ public final class NgramLanguageModel implements AutoCloseable {
         return output;
     }
 
+    Backend backend() {
+        return b;
+    }
+
+    EmbeddingLayer embedding() {
+        return embedding;
+    }
+
+    List<DenseLayer> hidden() {
+        return hidden;
+    }
+
+    Optimizer.Updater updater() {
+        return updater;
+    }
+
+    Tensor gradTop() {
+        return gradTop;
+    }
+
     /** The largest minibatch. */
     public int maxBatch() {
         return maxBatch;

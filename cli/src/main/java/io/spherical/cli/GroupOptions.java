@@ -1,0 +1,68 @@
+package io.spherical.cli;
+
+import io.spherical.api.Collective;
+import io.spherical.api.Collectives;
+import io.spherical.api.UserException;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/**
+ * How a training process finds its data-parallel group, as torchrun does: its rank, the number of workers and where
+ * rank 0 listens, from options or from the environment variables RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT (so
+ * that Slurm, Kubernetes or ssh can start workers on many machines); or {@code --workers N} to start N local workers.
+ */
+final class GroupOptions {
+    @Option(names = "--workers", description = "start this many local worker processes (data-parallel training on "
+            + "this machine; --batch is per worker)")
+    Integer workers;
+    @Option(names = "--rank", description = "this worker's rank, 0 .. N-1 (default $RANK or 0)")
+    Integer rank;
+    @Option(names = "--world-size", description = "the number of workers N (default $WORLD_SIZE or 1)")
+    Integer worldSize;
+    @Option(names = "--master", description = "HOST:PORT where rank 0 listens (default $MASTER_ADDR:$MASTER_PORT)")
+    String master;
+    @Option(names = "--group-timeout", description = "seconds to wait for the other workers (default 300)")
+    int timeout = 300;
+
+    int rank() {
+        return rank != null ? rank : intEnv("RANK", 0);
+    }
+
+    int worldSize() {
+        return worldSize != null ? worldSize : intEnv("WORLD_SIZE", 1);
+    }
+
+    /** The group this process belongs to: the one-process group unless N > 1. */
+    Collective join() {
+        int n = worldSize();
+        if (n == 1) {
+            return Collectives.join(rank(), 1, "127.0.0.1", 0, Duration.ZERO);
+        }
+        String where = master != null ? master : System.getenv("MASTER_ADDR") != null
+                ? System.getenv("MASTER_ADDR") + ":" + System.getenv().getOrDefault("MASTER_PORT", "29500") : null;
+        if (where == null || where.lastIndexOf(':') < 1) {
+            throw new UserException("Training on " + n + " workers needs the address of rank 0. Fix: pass --master "
+                    + "HOST:PORT (or set MASTER_ADDR and MASTER_PORT).");
+        }
+        int colon = where.lastIndexOf(':');
+        int port;
+        try {
+            port = Integer.parseInt(where.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new UserException("--master must be HOST:PORT, got '" + where + "'.");
+        }
+        return Collectives.join(rank(), n, where.substring(0, colon), port, Duration.ofSeconds(timeout));
+    }
+
+    private static int intEnv(String name, int dflt) {
+        String v = System.getenv(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UserException("The environment variable " + name + " must be an integer, got '" + v + "'.");
+        }
+    }
+}

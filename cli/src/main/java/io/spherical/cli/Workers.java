@@ -1,0 +1,94 @@
+package io.spherical.cli;
+
+import io.spherical.api.Collectives;
+import io.spherical.api.UserException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code train --workers N}: starts N local worker processes of the same command (ranks 0 .. N-1, rank 0 listening on
+ * a port the OS gives), shows rank 0's output and writes the others' to {@code worker-R.log} in the run directory.
+ * When a worker fails the others are stopped; the exit status is the first failure's (0 when all succeed).
+ */
+final class Workers {
+    private Workers() {
+    }
+
+    static int launch(List<String> args, int n, Path runDir, PrintWriter out) {
+        if (n < 1) {
+            throw new UserException("--workers must be at least 1, got " + n + ".");
+        }
+        Collectives.prepare();      // native code unpacked once, before the workers start together
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+            Files.createDirectories(runDir);
+        } catch (IOException e) {
+            throw new UserException("Cannot prepare the local workers (" + e.getMessage() + "). Fix: check --out.", e);
+        }
+        ignoreInterrupts();         // Ctrl-C reaches every worker from the terminal: they checkpoint and stop together
+        List<Process> ps = new ArrayList<>();
+        Thread reaper = new Thread(() -> ps.forEach(Process::destroy));
+        Runtime.getRuntime().addShutdownHook(reaper);
+        try {
+            for (int r = 0; r < n; r++) {
+                List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                        .toString(), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                cmd.addAll(args);
+                cmd.addAll(List.of("--rank", "" + r, "--world-size", "" + n, "--master", "127.0.0.1:" + port));
+                ProcessBuilder pb = new ProcessBuilder(cmd);
+                if (r == 0) {
+                    pb.inheritIO();
+                } else {
+                    pb.redirectErrorStream(true).redirectOutput(runDir.resolve("worker-" + r + ".log").toFile());
+                }
+                ps.add(pb.start());
+            }
+            out.println("Started " + n + " workers (rank 0 below; the others log to " + runDir + "/worker-R.log).");
+            out.flush();
+            int status = 0;
+            boolean running = true;
+            while (running) {
+                running = false;
+                for (Process p : ps) {
+                    if (p.isAlive()) {
+                        running = true;
+                    } else if (p.exitValue() != 0 && status == 0) {
+                        status = p.exitValue();
+                        if (status != Main.INTERRUPTED) {
+                            ps.forEach(Process::destroy);     // SIGTERM: the others stop (rank 0 checkpoints)
+                        }
+                    }
+                }
+                if (running) {
+                    ps.get(0).waitFor(200, TimeUnit.MILLISECONDS);
+                }
+            }
+            return status;
+        } catch (IOException e) {
+            ps.forEach(Process::destroyForcibly);
+            throw new UserException("Cannot start a worker (" + e.getMessage() + ").", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ps.forEach(Process::destroy);
+            return Main.INTERRUPTED;
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        }
+    }
+
+    @SuppressWarnings("restriction")
+    private static void ignoreInterrupts() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> { });
+        } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+            // no signal support: Ctrl-C ends this launcher, whose shutdown hook stops the workers
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.spherical.models.lm;
+
+import io.spherical.api.Backend;
+import io.spherical.api.Collective;
+import io.spherical.api.Tensor;
+import io.spherical.models.layers.DenseLayer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One synchronous data-parallel training step of a {@link NgramLanguageModel} on N workers, each holding m examples of
+ * a global minibatch of N m (rank r holds rows r m .. r m + m - 1), giving the update one process would make with the
+ * whole minibatch:
+ * <ul>
+ *   <li><b>output layer</b>: every worker's last hidden rows (m x d floats) and targets (m ints) are all-gathered and
+ *       every worker takes the output layer's step on the global minibatch. For the factored layer this is the
+ *       exact global update at a cost that does not grow with D: the traffic is N m (d + 1) numbers per step whatever
+ *       the vocabulary, where a dense all-reduce moves D d. Its gradient rows of this worker go down the network;</li>
+ *   <li><b>hidden layers</b>: gradients of the local rows (already divided by N m), summed over workers in one
+ *       bucketed all-reduce, then the optimizer's update;</li>
+ *   <li><b>embeddings</b>: every worker's gradient rows and word ids are all-gathered and every worker applies all of
+ *       them, in rank order (the order one process would use).</li>
+ * </ul>
+ * Every worker ends the step with the same parameters bit for bit: the gathered data and the all-reduced sums are the
+ * same bits everywhere and the rest is deterministic. The model must be built with a maximum batch of N m.
+ */
+public final class DataParallelStep implements AutoCloseable {
+    private final NgramLanguageModel model;
+    private final Collective group;
+    private final Backend b;
+    private final int m;
+    private final int total;
+    private final float[] top;
+    private final float[] topAll;
+    private final int[] targetsAll;
+    private final float[] emb;
+    private final float[] embAll;
+    private final int[] idsAll;
+    private final float[] bucket;
+    private final List<float[]> grads = new ArrayList<>();
+    private final Tensor topGathered;
+    private final Tensor embGathered;
+
+    /** The step of {@code group.size()} workers with {@code localBatch} examples each. */
+    public DataParallelStep(NgramLanguageModel model, Collective group, int localBatch) {
+        this.model = model;
+        this.group = group;
+        this.b = model.backend();
+        this.m = localBatch;
+        this.total = group.size() * localBatch;
+        if (model.maxBatch() < total) {
+            throw new IllegalArgumentException("the model holds batches of " + model.maxBatch() + ", the global "
+                    + "minibatch is " + total);
+        }
+        int d = model.gradTop().cols();
+        top = new float[m * d];
+        topAll = new float[total * d];
+        targetsAll = new int[total];
+        int ctx = model.embedding().context();
+        int e = model.embedding().dim();
+        emb = new float[m * ctx * e];
+        embAll = new float[total * ctx * e];
+        idsAll = new int[total * ctx];
+        int n = 0;
+        for (DenseLayer l : model.hidden()) {
+            grads.add(new float[l.weightGradient().rows() * l.weightGradient().cols()]);
+            grads.add(new float[l.biasGradient().rows() * l.biasGradient().cols()]);
+            n += grads.get(grads.size() - 2).length + grads.get(grads.size() - 1).length;
+        }
+        bucket = new float[n];
+        topGathered = b.zeros(total, d);
+        embGathered = b.zeros(total, ctx * e);
+    }
+
+    /**
+     * The step on this worker's {@code mm} examples ({@code mm <= m}, the same on every worker: the global minibatch
+     * holds N mm); returns the global minibatch's mean loss (before the update).
+     */
+    public double step(int[] ctx, int[] targets, int mm, float lr) {
+        if (mm < 1 || mm > m) {
+            throw new IllegalArgumentException("local batch " + mm + " of at most " + m);
+        }
+        int n = group.size() * mm;
+        int context = model.embedding().context();
+        List<DenseLayer> hidden = model.hidden();
+        List<Tensor> inputs = new ArrayList<>(hidden.size());
+        Tensor x = model.embedding().forward(ctx, mm);
+        for (DenseLayer l : hidden) {
+            inputs.add(x);
+            x = l.forward(x);
+        }
+        int d = x.cols();
+        b.download(x, top);
+        group.allGather(top, mm * d, topAll);
+        group.allGather(targets, mm, targetsAll);
+        Tensor xAll = topGathered.rowRange(0, n);
+        b.upload(topAll, xAll);
+        Tensor gAll = model.gradTop().rowRange(0, n);
+        double loss = model.output().step(xAll, n == targetsAll.length ? targetsAll
+                : java.util.Arrays.copyOf(targetsAll, n), lr, gAll);
+
+        Tensor g = gAll.rowRange(group.rank() * mm, group.rank() * mm + mm);
+        for (int i = hidden.size() - 1; i >= 0; i--) {
+            g = hidden.get(i).gradients(inputs.get(i), g, true);
+        }
+        sumHiddenGradients();
+        for (DenseLayer l : hidden) {
+            l.apply(model.updater(), lr);
+        }
+
+        b.download(g, emb);
+        group.allGather(emb, mm * g.cols(), embAll);
+        group.allGather(ctx, mm * context, idsAll);
+        Tensor gEmb = embGathered.rowRange(0, n);
+        b.upload(embAll, gEmb);
+        model.embedding().backward(n * context == idsAll.length ? idsAll : java.util.Arrays.copyOf(idsAll, n * context),
+                n, gEmb, lr);
+        return loss;
+    }
+
+    /** Every hidden layer's dL/dW and dL/db summed over the workers, in one all-reduce. */
+    private void sumHiddenGradients() {
+        int at = 0;
+        int k = 0;
+        for (DenseLayer l : model.hidden()) {
+            for (Tensor t : new Tensor[] {l.weightGradient(), l.biasGradient()}) {
+                float[] h = grads.get(k++);
+                b.download(t, h);
+                System.arraycopy(h, 0, bucket, at, h.length);
+                at += h.length;
+            }
+        }
+        group.allReduceSum(bucket, 0, bucket.length);
+        at = 0;
+        k = 0;
+        for (DenseLayer l : model.hidden()) {
+            for (Tensor t : new Tensor[] {l.weightGradient(), l.biasGradient()}) {
+                float[] h = grads.get(k++);
+                System.arraycopy(bucket, at, h, 0, h.length);
+                at += h.length;
+                b.upload(h, t);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        topGathered.close();
+        embGathered.close();
+    }
+}
