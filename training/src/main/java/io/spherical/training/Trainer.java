@@ -178,6 +178,8 @@ public final class Trainer {
         int ctx = run.mc.context();
         int[] ctxIds = new int[global * ctx];
         int[] targets = new int[global];
+        int[] myCtx = new int[tc.batch() * ctx];       // this worker's share of a global minibatch (several workers)
+        int[] myTargets = new int[tc.batch()];
         Progress p = run.progress;
         for (int ci = p.chunk(); ci < chunkOrder.length && p.doneInEpoch() < epochExamples; ci++) {
             IdStream stream = stream(run.cache, trainChunks, chunkOrder[ci], run.vocab, Split.TRAIN);
@@ -201,7 +203,8 @@ public final class Trainer {
                 double l;
                 try {
                     l = run.parallel == null ? run.model.trainStep(cIds, tIds, m, lr)
-                            : run.parallel.step(share(cIds, m, ctx), share(tIds, m, 1), m / group.size(), lr);
+                            : run.parallel.step(share(cIds, m, ctx, myCtx), share(tIds, m, 1, myTargets),
+                            m / group.size(), lr);
                 } catch (DivergenceException e) {
                     throw e.at(epoch + 1, p.step() + 1, run.dir.checkpoint());
                 }
@@ -227,10 +230,11 @@ public final class Trainer {
         return p;
     }
 
-    /** This worker's rows of a global minibatch of m examples ({@code width} ids each). */
-    private int[] share(int[] ids, int m, int width) {
+    /** This worker's rows of a global minibatch of m examples ({@code width} ids each), copied into {@code into}. */
+    private int[] share(int[] ids, int m, int width, int[] into) {
         int mine = m / group.size() * width;
-        return java.util.Arrays.copyOfRange(ids, group.rank() * mine, group.rank() * mine + mine);
+        System.arraycopy(ids, group.rank() * mine, into, 0, mine);
+        return into;
     }
 
     /** Whether any worker was asked to stop (one process: whether this one was). */
