@@ -25,29 +25,8 @@ public final class NetworkBench {
 
     /** Times the network of {@code preset} ({@code 1bw} or {@code brown}) with output {@code layer} at vocabulary D. */
     public static BenchResult run(Backend b, String preset, String layer, int vocab, int batch, int warmup, int iterations) {
-        ModelConfig base = switch (preset) {
-            case "1bw" -> ModelConfig.oneBillionWord();
-            case "brown" -> ModelConfig.brownDefault();
-            default -> throw new UserException("--preset must be 1bw or brown, got '" + preset + "'.");
-        };
-        OutputKind kind = switch (layer) {
-            case "factored-z", "none" -> OutputKind.FACTORED;
-            case "dense-z" -> OutputKind.DENSE;
-            case "softmax" -> OutputKind.SOFTMAX;
-            case "hsm" -> OutputKind.HSM;
-            case "sampled" -> OutputKind.SAMPLED;
-            case "adaptive" -> OutputKind.ADAPTIVE;
-            default -> throw new UserException("Unknown layer '" + layer + "'. Fix: use factored-z, dense-z, softmax, hsm,"
-                    + " sampled, adaptive or none.");
-        };
-        ModelConfig mc = base.toBuilder().output(kind).loss("z-loss", Map.of()).build();
-        List<String> words = new ArrayList<>(vocab);
-        words.add(Vocabulary.EOS);
-        words.add(Vocabulary.UNK);
-        for (int i = 2; i < vocab; i++) {
-            words.add("w" + i);
-        }
-        Vocabulary v = new Vocabulary(words, LayerBench.zipfCounts(vocab));
+        ModelConfig mc = config(preset, layer);
+        Vocabulary v = vocabulary(vocab);
         long baseBytes = Math.max(0, b.allocatedBytes());
         long[] peak = {baseBytes};
         Random r = new Random(3);
@@ -78,5 +57,36 @@ public final class NetworkBench {
             return new BenchResult("network/" + layer, vocab, d, batch, med, ms[0], ms[ms.length - 1],
                     batch / med * 1000, Double.NaN, peakMb);
         }
+    }
+
+    /** The network of {@code preset} ({@code 1bw} or {@code brown}) with the output layer a benchmark names. */
+    public static ModelConfig config(String preset, String layer) {
+        ModelConfig base = switch (preset) {
+            case "1bw" -> ModelConfig.oneBillionWord();
+            case "brown" -> ModelConfig.brownDefault();
+            default -> throw new UserException("--preset must be 1bw or brown, got '" + preset + "'.");
+        };
+        OutputKind kind = switch (layer) {
+            case "factored-z", "none" -> OutputKind.FACTORED;
+            case "dense-z" -> OutputKind.DENSE;
+            case "softmax" -> OutputKind.SOFTMAX;
+            case "hsm" -> OutputKind.HSM;
+            case "sampled" -> OutputKind.SAMPLED;
+            case "adaptive" -> OutputKind.ADAPTIVE;
+            default -> throw new UserException("Unknown layer '" + layer + "'. Fix: use factored-z, dense-z, softmax, hsm,"
+                    + " sampled, adaptive or none.");
+        };
+        return base.toBuilder().output(kind).loss("z-loss", Map.of()).build();
+    }
+
+    /** A vocabulary of D words with Zipf counts. */
+    public static Vocabulary vocabulary(int vocab) {
+        List<String> words = new ArrayList<>(vocab);
+        words.add(Vocabulary.EOS);
+        words.add(Vocabulary.UNK);
+        for (int i = 2; i < vocab; i++) {
+            words.add("w" + i);
+        }
+        return new Vocabulary(words, LayerBench.zipfCounts(vocab));
     }
 }

@@ -25,12 +25,15 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** Speed of output layers and of whole networks, medians over repeated steps, one row per (layer, vocabulary). */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Layer.class, BenchCommand.Network.class},
-        description = "Benchmark training steps: 'layer' times an output layer alone, 'network' the whole n-gram network.",
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Layer.class, BenchCommand.Network.class,
+        BenchDistributed.class},
+        description = "Benchmark training steps: 'layer' times an output layer alone, 'network' the whole n-gram network,"
+                + " 'distributed' the data-parallel step on N local workers and the bytes each sends.",
         footer = {"", "Examples:",
             "  spherical bench layer --layers factored-z,dense-z,softmax,hsm,sampled,adaptive --vocab 10000,100000,793471"
                 + " --dim 513 --batch 200",
-            "  spherical bench network --preset 1bw --layers factored-z,softmax,hsm,none --vocab 793471"})
+            "  spherical bench network --preset 1bw --layers factored-z,softmax,hsm,none --vocab 793471",
+            "  spherical bench distributed --workers 1,2,4 --layers factored-z,softmax --vocab 10000,793471"})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code train --workers N}: starts N local worker processes of the same command (ranks 0 .. N-1, rank 0 listening on
- * a port the OS gives), shows rank 0's output and writes the others' to {@code worker-R.log} in the run directory.
+ * a port the OS gives, the cores divided among them), shows rank 0's output and writes the others' to
+ * {@code worker-R.log} in the run directory.
  * When a worker fails the others are stopped; the exit status is the first failure's (0 when all succeed).
  */
 final class Workers {
@@ -43,6 +44,7 @@ final class Workers {
                 cmd.addAll(args);
                 cmd.addAll(List.of("--rank", "" + r, "--world-size", "" + n, "--master", "127.0.0.1:" + port));
                 ProcessBuilder pb = new ProcessBuilder(cmd);
+                threads(pb, n);
                 if (r == 0) {
                     pb.inheritIO();
                 } else {
@@ -80,6 +82,16 @@ final class Workers {
             return Main.INTERRUPTED;
         } finally {
             Runtime.getRuntime().removeShutdownHook(reaper);
+        }
+    }
+
+    /**
+     * The machine's cores shared among the n workers (OMP_NUM_THREADS, which the native BLAS and ND4J's loops read),
+     * unless the environment already says: n workers each using every core slow each other down.
+     */
+    static void threads(ProcessBuilder pb, int n) {
+        if (System.getenv("OMP_NUM_THREADS") == null) {
+            pb.environment().put("OMP_NUM_THREADS", "" + Math.max(1, Runtime.getRuntime().availableProcessors() / n));
         }
     }
 

@@ -10,7 +10,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.TreeMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -54,6 +56,105 @@ class WorkersTest {
                 }
                 assertTrue(diff <= TOLERANCE * Math.max(scale, 1e-3), output + " " + k + ": " + diff + " of " + scale);
             }
+        }
+    }
+
+    /**
+     * Two workers started the way a cluster would start them ({@code --rank --world-size --master}); worker 1 is killed
+     * with SIGKILL after a few checkpoints: worker 0 stops within the timeout with exit status 2 and one line naming
+     * the problem and the fix; relaunching both with {@code --resume} ends with exactly the parameters of a run that
+     * was never interrupted.
+     */
+    @Test
+    void aKilledWorkerStopsTheOthersAndTheRelaunchResumesToTheSameParameters(@TempDir Path tmp) throws Exception {
+        Path corpus = SyntheticCorpus.write(tmp.resolve("corpus"), 80, 4000, 4);
+        String[] common = {"train", "--corpus", corpus.toString(), "--context", "2", "--embedding", "8", "--hidden",
+            "16", "--epochs", "1", "--max-train", "30000", "--max-eval", "200", "--min-count", "1", "--seed", "3",
+            "--lr", "0.5", "--schedule", "constant", "--batch", "10", "--checkpoint-every", "20", "--group-timeout", "30"};
+        Path whole = tmp.resolve("whole");
+        CliTest.Run a = CliTest.run(concat(common, "--workers", "2", "--out", whole.toString()));
+        assertEquals(0, a.code(), a.err() + log(whole));
+
+        Path killed = tmp.resolve("killed");
+        Path checkpoint = killed.resolve("checkpoint.zip");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        io.spherical.api.Collectives.prepare();
+        List<Process> ps = new java.util.ArrayList<>();
+        try {
+            for (int r = 0; r < 2; r++) {
+                List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+                        "java").toString(), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                cmd.addAll(List.of(concat(common, "--out", killed.toString(), "--rank", "" + r, "--world-size", "2",
+                        "--master", "127.0.0.1:" + port)));
+                ps.add(new ProcessBuilder(cmd).redirectOutput(tmp.resolve("out" + r).toFile())
+                        .redirectError(tmp.resolve("err" + r).toFile()).start());
+            }
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            java.nio.file.attribute.FileTime first = null;
+            int writes = 0;
+            while (writes < 3 && System.nanoTime() < deadline && ps.get(0).isAlive()) {   // the first, then two more
+                if (Files.exists(checkpoint)) {
+                    java.nio.file.attribute.FileTime t = Files.getLastModifiedTime(checkpoint);
+                    if (!t.equals(first)) {
+                        first = t;
+                        writes++;
+                    }
+                }
+                Thread.sleep(2);
+            }
+            assertTrue(ps.get(0).isAlive(), "the run ended before it could be interrupted: " + Files.readString(tmp.resolve("err0")));
+            ps.get(1).destroyForcibly();                                              // SIGKILL
+            assertTrue(ps.get(0).waitFor(60, TimeUnit.SECONDS), "worker 0 did not stop");
+            assertEquals(2, ps.get(0).exitValue(), Files.readString(tmp.resolve("err0")));
+        } finally {
+            ps.forEach(Process::destroyForcibly);
+        }
+        List<String> lines = Files.readAllLines(tmp.resolve("err0")).stream().filter(l -> l.startsWith("spherical:"))
+                .toList();
+        assertEquals(1, lines.size(), Files.readString(tmp.resolve("err0")));
+        assertTrue(lines.get(0).contains("another worker has stopped") && lines.get(0).contains("--resume"), lines.get(0));
+
+        CliTest.Run c = CliTest.run(concat(common, "--workers", "2", "--resume", "--out", killed.toString()));
+        assertEquals(0, c.code(), c.err() + log(killed));
+        String resumed = log(killed);                     // worker 1's output (worker 0's goes to this JVM's console)
+        java.util.regex.Matcher step = java.util.regex.Pattern.compile("Resuming from .* step (\\d+)").matcher(resumed);
+        assertTrue(step.find() && Integer.parseInt(step.group(1)) >= 40, resumed);
+        Map<String, float[]> x = arrays(whole.resolve("checkpoint.zip"));
+        Map<String, float[]> y = arrays(checkpoint);
+        assertEquals(x.keySet(), y.keySet());
+        for (String k : x.keySet()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(x.get(k), y.get(k), 0f, k);
+        }
+    }
+
+    /**
+     * {@code bench distributed} counts what the collectives move: the factored layer's bytes per worker per step are
+     * the all-gathered hidden rows and targets, (N - 1) m (h + 1) 4 bytes, the same at every D; log-softmax's are the
+     * ring all-reduce of its D x (h + 1) weights, 2 (N - 1) / N of them (and 4 bytes of loss), growing with D.
+     */
+    @Test
+    void benchDistributedCountsTheBytesEachWorkerSends() {
+        CliTest.Run r = CliTest.run("bench", "distributed", "--workers", "1,2", "--layers", "factored-z,softmax",
+                "--vocab", "300,600", "--preset", "brown", "--batch", "8", "--warmup", "0", "--iterations", "1",
+                "--format", "csv");
+        assertEquals(0, r.code(), r.err());
+        Map<String, double[]> rows = new TreeMap<>();
+        for (String line : r.out().strip().split("\n")) {
+            String[] f = line.split(",");
+            if (!f[0].equals("layer")) {
+                rows.put(f[0] + "/" + f[1] + "/" + f[2], new double[] {Double.parseDouble(f[7]), Double.parseDouble(f[8])});
+            }
+        }
+        assertEquals(8, rows.size(), r.out());
+        int h = 256;                                          // the brown preset's last hidden width
+        for (int d : new int[] {300, 600}) {
+            assertEquals(0, rows.get("factored-z/" + d + "/1")[0], r.out());
+            assertEquals(8.0 * (h + 1) * 4, rows.get("factored-z/" + d + "/2")[1], r.out());
+            assertEquals(d * (h + 1) * 4.0 + 4, rows.get("softmax/" + d + "/2")[1], r.out());
+            assertTrue(rows.get("softmax/" + d + "/2")[0] > rows.get("softmax/" + d + "/2")[1], r.out());
         }
     }
 

@@ -46,9 +46,24 @@ class DataParallelTest {
 
     @ParameterizedTest
     @CsvSource({"z-loss,2", "z-loss,4", "squared-error,2", "squared-error,4", "log-taylor-softmax,2",
-        "log-taylor-softmax,4", "log-spherical-softmax,2", "log-spherical-softmax,4", "log-softmax,2", "log-softmax,4"})
+        "log-taylor-softmax,4", "log-spherical-softmax,2", "log-spherical-softmax,4", "log-softmax,2", "log-softmax,4",
+        "hsm,2", "hsm,4", "sampled,2", "sampled,4", "adaptive,2", "adaptive,4", "dense-z-loss,2"})
     void workersEndIdenticalAndEqualToOneProcessWithTheWholeMinibatch(String loss, int size, @TempDir Path dir)
             throws Exception {
+        trainAndCompare(loss, size, dir, "");
+    }
+
+    /**
+     * Rank 1 changes one embedding weight halfway; the replica check finds it and copies rank 0's state to every rank
+     * (the worker fails otherwise), so the run ends as if nothing had happened: identical ranks, equal to one process.
+     */
+    @ParameterizedTest
+    @CsvSource({"z-loss,2", "log-softmax,4"})
+    void aReplicaThatDriftsIsResynchronisedFromRankZero(String loss, int size, @TempDir Path dir) throws Exception {
+        trainAndCompare(loss, size, dir, "drift");
+    }
+
+    private static void trainAndCompare(String loss, int size, Path dir, String mode) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -58,7 +73,7 @@ class DataParallelTest {
             for (int r = 0; r < size; r++) {
                 ps.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                         System.getProperty("java.class.path"), DataParallelWorker.class.getName(), "" + r, "" + size,
-                        "" + port, loss, "" + LOCAL_BATCH, "" + STEPS, dir.resolve("rank" + r + ".bin").toString())
+                        "" + port, loss, "" + LOCAL_BATCH, "" + STEPS, dir.resolve("rank" + r + ".bin").toString(), mode)
                         .redirectErrorStream(true).redirectOutput(dir.resolve("rank" + r + ".log").toFile()).start());
             }
             for (int r = 0; r < size; r++) {

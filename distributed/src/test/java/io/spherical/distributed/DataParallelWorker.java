@@ -40,14 +40,21 @@ public final class DataParallelWorker {
         int port = Integer.parseInt(args[2]);
         try (Collective c = Collectives.join(rank, size, "127.0.0.1", port, Duration.ofSeconds(30));
              Backend b = BackendDiscovery.discover().create("nd4j")) {
-            write(train(b, c, args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5])), Path.of(args[6]));
+            write(train(b, c, args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+                    args.length > 7 && args[7].equals("drift")), Path.of(args[6]));
         }
     }
 
     static ModelConfig config(String loss) {
         ModelConfig.Builder m = ModelConfig.builder().context(CONTEXT).embedding(6).hidden(List.of(12, 10)).seed(5);
-        return loss.equals("log-softmax") ? m.output(OutputKind.SOFTMAX).build()
-                : m.output(OutputKind.FACTORED).loss(loss, Map.of()).build();
+        return switch (loss) {
+            case "log-softmax" -> m.output(OutputKind.SOFTMAX).build();
+            case "hsm" -> m.output(OutputKind.HSM).build();
+            case "sampled" -> m.output(OutputKind.SAMPLED).samples(8).build();
+            case "adaptive" -> m.output(OutputKind.ADAPTIVE).cutoffs(List.of(10, 30)).build();
+            case "dense-z-loss" -> m.output(OutputKind.DENSE).loss("z-loss", Map.of()).build();
+            default -> m.output(OutputKind.FACTORED).loss(loss, Map.of()).build();
+        };
     }
 
     static Vocabulary vocabulary() {
@@ -65,11 +72,21 @@ public final class DataParallelWorker {
      * this rank takes its m rows. With one rank the plain single-process step on the whole minibatch.
      */
     static Map<String, float[]> train(Backend b, Collective c, String loss, int m, int steps) {
+        return train(b, c, loss, m, steps, false);
+    }
+
+    /**
+     * With {@code drift}, halfway through rank 1 changes one of its embedding weights by 1e-3 and every rank then checks
+     * the replicas: the check before the change must find them identical, the one after must resynchronise them from
+     * rank 0 (else the worker fails with an IllegalStateException).
+     */
+    static Map<String, float[]> train(Backend b, Collective c, String loss, int m, int steps, boolean drift) {
         int n = c.size();
         ModelConfig cfg = config(loss);
         try (NgramLanguageModel model = new NgramLanguageModel(b, cfg, vocabulary(),
                 LossRegistry.discover().create(cfg.loss(), cfg.lossParams()),
-                OptimizerRegistry.discover().create("momentum", Map.of()), n * m);
+                OptimizerRegistry.discover().create("momentum", Map.of()),
+                DataParallelStep.modelBatch(cfg.output(), m, n));
              DataParallelStep dp = new DataParallelStep(model, c, m)) {
             for (int t = 0; t < steps; t++) {
                 Random r = new Random(1000 + t);
@@ -87,6 +104,9 @@ public final class DataParallelWorker {
                     int[] myCtx = java.util.Arrays.copyOfRange(ctx, c.rank() * m * CONTEXT, (c.rank() + 1) * m * CONTEXT);
                     int[] myTargets = java.util.Arrays.copyOfRange(targets, c.rank() * m, (c.rank() + 1) * m);
                     dp.step(myCtx, myTargets, m, 0.1f);
+                    if (drift && t == steps / 2) {
+                        driftAndResync(b, c, model, dp);
+                    }
                 }
             }
             Map<String, float[]> out = new java.util.TreeMap<>();
@@ -96,6 +116,21 @@ public final class DataParallelWorker {
                 out.put(e.getKey(), v);
             }
             return out;
+        }
+    }
+
+    private static void driftAndResync(Backend b, Collective c, NgramLanguageModel model, DataParallelStep dp) {
+        if (dp.checkReplicas()) {
+            throw new IllegalStateException("identical replicas were found to differ");
+        }
+        if (c.rank() == 1) {
+            Tensor e = model.state().values().iterator().next();
+            float[] v = b.toHost(e);
+            v[v.length / 2] += 1e-3f;
+            b.upload(v, e);
+        }
+        if (!dp.checkReplicas() || dp.resyncs() != 1 || dp.checkReplicas()) {
+            throw new IllegalStateException("a changed replica was not resynchronised (" + dp.resyncs() + " resyncs)");
         }
     }
 

@@ -123,7 +123,7 @@ public final class Trainer {
         run.configure(mc, tc, vocab, losses.create(mc.loss(), mc.lossParams()),
                 optimizers.create(tc.optimizer(), tc.optimizerParams()));
         try (NgramLanguageModel model = new NgramLanguageModel(backend, mc, vocab, run.loss, run.opt,
-                tc.batch() * group.size());
+                DataParallelStep.modelBatch(mc.output(), tc.batch(), group.size()));
              DataParallelStep dp = group.size() > 1 ? new DataParallelStep(model, group, tc.batch()) : null) {
             run.model = model;
             run.parallel = dp;
@@ -211,6 +211,10 @@ public final class Trainer {
                 off += m;
                 p = p.afterBatch(ci, off, m, l);
                 run.listener.batchDone(p.doneInEpoch(), l);
+                if (run.parallel != null && p.step() % DataParallelStep.CHECK_EVERY == 0 && run.parallel.checkReplicas()) {
+                    run.listener.status("Worker " + group.rank() + ": the workers' parameters differed at step " + p.step()
+                            + "; every worker now holds rank 0's (" + run.parallel.resyncs() + " time(s) so far).");
+                }
                 if (stopRequested(run)) {
                     run.save(p);
                     run.listener.status("Interrupted: checkpoint written to " + run.dir.checkpoint() + " at step "

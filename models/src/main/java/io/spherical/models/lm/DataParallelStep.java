@@ -12,19 +12,25 @@ import java.util.List;
  * a global minibatch of N m (rank r holds rows r m .. r m + m - 1), giving the update one process would make with the
  * whole minibatch:
  * <ul>
- *   <li><b>output layer</b>: every worker's last hidden rows (m x d floats) and targets (m ints) are all-gathered and
- *       every worker takes the output layer's step on the global minibatch. For the factored layer this is the
- *       exact global update at a cost that does not grow with D: the traffic is N m (d + 1) numbers per step whatever
- *       the vocabulary, where a dense all-reduce moves D d. Its gradient rows of this worker go down the network;</li>
+ *   <li><b>factored output layer</b>: every worker's last hidden rows (m x d floats) and targets (m ints) are
+ *       all-gathered and every worker takes the output layer's step on the global minibatch: the exact global update
+ *       at a cost that does not grow with D; the traffic is N m (d + 1) numbers per step whatever the vocabulary,
+ *       where a dense all-reduce moves D d. Its gradient rows of this worker go down the network;</li>
+ *   <li><b>every other output layer</b> (its cost grows with D anyway): the ordinary way, each worker steps on its
+ *       own rows and the parameters' moves are summed in a dense all-reduce ({@link OutputAllReduce});</li>
  *   <li><b>hidden layers</b>: gradients of the local rows (already divided by N m), summed over workers in one
  *       bucketed all-reduce, then the optimizer's update;</li>
  *   <li><b>embeddings</b>: every worker's gradient rows and word ids are all-gathered and every worker applies all of
  *       them, in rank order (the order one process would use).</li>
  * </ul>
  * Every worker ends the step with the same parameters bit for bit: the gathered data and the all-reduced sums are the
- * same bits everywhere and the rest is deterministic. The model must be built with a maximum batch of N m.
+ * same bits everywhere and the rest is deterministic. The model must be built with a maximum batch of
+ * {@link #modelBatch}.
  */
 public final class DataParallelStep implements AutoCloseable {
+    /** Steps between two checks that the replicas are identical ({@link #checkReplicas()}), as the trainer runs them. */
+    public static final int CHECK_EVERY = 1000;
+
     private final NgramLanguageModel model;
     private final Collective group;
     private final Backend b;
@@ -40,6 +46,9 @@ public final class DataParallelStep implements AutoCloseable {
     private final List<float[]> grads = new ArrayList<>();
     private final Tensor topGathered;
     private final Tensor embGathered;
+    private final OutputAllReduce reduced;
+    private final ReplicaCheck replicas;
+    private long outputBytes;
 
     /** The step of {@code group.size()} workers with {@code localBatch} examples each. */
     public DataParallelStep(NgramLanguageModel model, Collective group, int localBatch) {
@@ -48,10 +57,13 @@ public final class DataParallelStep implements AutoCloseable {
         this.b = model.backend();
         this.m = localBatch;
         this.total = group.size() * localBatch;
-        if (model.maxBatch() < total) {
-            throw new IllegalArgumentException("the model holds batches of " + model.maxBatch() + ", the global "
-                    + "minibatch is " + total);
+        boolean gathers = gathers(model.config().output());
+        if (model.maxBatch() < modelBatch(model.config().output(), localBatch, group.size())) {
+            throw new IllegalArgumentException("the model holds batches of " + model.maxBatch() + ", the step needs "
+                    + modelBatch(model.config().output(), localBatch, group.size()));
         }
+        this.reduced = gathers ? null : new OutputAllReduce(b, group, model.output());
+        this.replicas = new ReplicaCheck(b, group);
         int d = model.gradTop().cols();
         top = new float[m * d];
         topAll = new float[total * d];
@@ -68,8 +80,18 @@ public final class DataParallelStep implements AutoCloseable {
             n += grads.get(grads.size() - 2).length + grads.get(grads.size() - 1).length;
         }
         bucket = new float[n];
-        topGathered = b.zeros(total, d);
+        topGathered = gathers ? b.zeros(total, d) : null;
         embGathered = b.zeros(total, ctx * e);
+    }
+
+    /** Whether the output layer takes the global step from gathered rows (the factored layer) or all-reduces. */
+    static boolean gathers(OutputKind kind) {
+        return kind == OutputKind.FACTORED;
+    }
+
+    /** The maximum batch the model needs for N workers of m examples: N m for the factored layer, else m. */
+    public static int modelBatch(OutputKind kind, int localBatch, int workers) {
+        return gathers(kind) ? localBatch * workers : localBatch;
     }
 
     /**
@@ -89,17 +111,25 @@ public final class DataParallelStep implements AutoCloseable {
             inputs.add(x);
             x = l.forward(x);
         }
-        int d = x.cols();
-        b.download(x, top);
-        group.allGather(top, mm * d, topAll);
-        group.allGather(targets, mm, targetsAll);
-        Tensor xAll = topGathered.rowRange(0, n);
-        b.upload(topAll, xAll);
-        Tensor gAll = model.gradTop().rowRange(0, n);
-        double loss = model.output().step(xAll, n == targetsAll.length ? targetsAll
-                : java.util.Arrays.copyOf(targetsAll, n), lr, gAll);
-
-        Tensor g = gAll.rowRange(group.rank() * mm, group.rank() * mm + mm);
+        Tensor g;
+        double loss;
+        long sent = group.bytesSent();
+        if (reduced != null) {
+            g = model.gradTop().rowRange(0, mm);
+            loss = reduced.step(x, mm == targets.length ? targets : java.util.Arrays.copyOf(targets, mm), lr, g);
+        } else {
+            int d = x.cols();
+            b.download(x, top);
+            group.allGather(top, mm * d, topAll);
+            group.allGather(targets, mm, targetsAll);
+            Tensor xAll = topGathered.rowRange(0, n);
+            b.upload(topAll, xAll);
+            Tensor gAll = model.gradTop().rowRange(0, n);
+            loss = model.output().step(xAll, n == targetsAll.length ? targetsAll
+                    : java.util.Arrays.copyOf(targetsAll, n), lr, gAll);
+            g = gAll.rowRange(group.rank() * mm, group.rank() * mm + mm);
+        }
+        outputBytes += group.bytesSent() - sent;
         for (int i = hidden.size() - 1; i >= 0; i--) {
             g = hidden.get(i).gradients(inputs.get(i), g, true);
         }
@@ -116,6 +146,24 @@ public final class DataParallelStep implements AutoCloseable {
         model.embedding().backward(n * context == idsAll.length ? idsAll : java.util.Arrays.copyOf(idsAll, n * context),
                 n, gEmb, lr);
         return loss;
+    }
+
+    /**
+     * Compares every worker's parameters and training state with rank 0's (a hash of their bits, all-gathered) and,
+     * where any differs, copies rank 0's to every worker; returns whether that happened (see {@link ReplicaCheck}).
+     */
+    public boolean checkReplicas() {
+        return replicas.check(model.state());
+    }
+
+    /** How many times {@link #checkReplicas()} found a difference and resynchronised. */
+    public long resyncs() {
+        return replicas.resyncs();
+    }
+
+    /** Bytes this worker has sent for the output layer's collectives so far (a part of the group's count). */
+    public long outputBytesSent() {
+        return outputBytes;
     }
 
     /** Every hidden layer's dL/dW and dL/db summed over the workers, in one all-reduce. */
@@ -145,7 +193,12 @@ public final class DataParallelStep implements AutoCloseable {
 
     @Override
     public void close() {
-        topGathered.close();
+        if (topGathered != null) {
+            topGathered.close();
+        }
+        if (reduced != null) {
+            reduced.close();
+        }
         embGathered.close();
     }
 }
