@@ -181,6 +181,22 @@ public abstract class DenseOpsContract extends ContractFixture {
         assertThrows(IllegalArgumentException.class, () -> backend.gemm(1f, a, false, a, false, 0f, c));
     }
 
+    /** A, B and C as disjoint row ranges of one storage, B transposed: each operand must read its own rows. */
+    @Test
+    void gemmOnViewsOfOneStorage() {
+        float[] xf = random(13 * 6);
+        Tensor x = tensor(xf, 13, 6);
+        backend.gemm(1f, x.rowRange(1, 4), false, x.rowRange(4, 10), true, 0f, x.rowRange(10, 13));
+        Dense64 ref = Dense64.of(Arrays.copyOfRange(xf, 6, 24), 3, 6)
+                .times(Dense64.of(Arrays.copyOfRange(xf, 24, 60), 6, 6).t());
+        double[] exp = new double[13 * 6];
+        for (int i = 0; i < 60; i++) {
+            exp[i] = xf[i];
+        }
+        System.arraycopy(ref.v, 0, exp, 60, 18);
+        assertClose("gemm on views of one storage", exp, backend.toHost(x), dotRtol(6), 1e-6);
+    }
+
     @Test
     void gemmWithEmptyInnerDimensionScalesC() {
         Tensor c = tensor(new float[] {1, 2, 3, 4}, 2, 2);

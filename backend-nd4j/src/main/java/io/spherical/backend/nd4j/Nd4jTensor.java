@@ -3,6 +3,8 @@ package io.spherical.backend.nd4j;
 import io.spherical.api.Backend;
 import io.spherical.api.spi.ViewTensor;
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -12,12 +14,27 @@ final class Nd4jTensor extends ViewTensor<Nd4jTensor> {
     final INDArray arr;
     /** The whole underlying buffer; element (i, j) is at {@code offset + i * cols + j}. */
     final FloatBuffer buf;
+    /** On the root: one pointer into the storage per GEMM operand (A, B, C), repositioned for each call. */
+    private FloatPointer[] operands;
 
     Nd4jTensor(Nd4jBackend backend, INDArray arr, FloatBuffer buf, int offset, int rows, int cols, Nd4jTensor owner) {
         super(offset, rows, cols, owner);
         this.backend = backend;
         this.arr = arr;
         this.buf = buf;
+    }
+
+    /**
+     * A native pointer to this tensor's first element for GEMM operand {@code slot} (0, 1, 2: A, B, C), without
+     * allocating: the root keeps one pointer per slot, so A, B and C may be views of the same storage.
+     */
+    FloatPointer pointer(int slot) {
+        Nd4jTensor r = root();
+        if (r.operands == null) {
+            Pointer base = r.arr.data().addressPointer();
+            r.operands = new FloatPointer[] {new FloatPointer(base), new FloatPointer(base), new FloatPointer(base)};
+        }
+        return r.operands[slot].position(offset);
     }
 
     @Override

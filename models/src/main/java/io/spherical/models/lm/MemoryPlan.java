@@ -51,7 +51,7 @@ public final class MemoryPlan {
         switch (mc.output()) {
             case FACTORED -> {
                 p.add("the output weights V", classes, d, 1);
-                p.add("the d x d state", d, d, 8);
+                p.add("the d x d state", d, d, m > d ? 8 + 5 : 8);              // + the d x d inverse update's buffers
                 p.add("the factored layer's m x d buffers", m, d, 8);
                 p.add("the factored layer's m x m matrices", m, m, 8 + 5);     // 8 on the device, 5 host copies
                 p.add("the unfactorisation block", Math.min(8192, classes), d, 1);

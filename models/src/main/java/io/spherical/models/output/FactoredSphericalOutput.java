@@ -8,11 +8,11 @@ import java.util.Map;
 
 /**
  * Spherical-family output layer trained with the exact factored update of Vincent et al. (docs/ALGORITHM.md 4-6): the
- * {@code D x d} weights are never formed; a training step costs O(m d^2 + m^2 d + m^3) whatever D is.
+ * {@code D x d} weights are never formed; a training step costs O(m d^2 + m^2 d + min(m, d)^3) whatever D is.
  *
  * <p>Its parts: {@link FactoredState} holds {@code W = V U + 1 omega^T}, Q and wbar; {@link StepBuffers} every
- * buffer of a step; {@link StepControl} keeps a step within what the update can take; {@link NewtonSchulz} inverts
- * the Woodbury matrix; {@link Stabiliser} keeps U conditioned and measures drift. This class holds the forward pass,
+ * buffer of a step; {@link StepControl} keeps a step within what the update can take; {@link InverseUpdate} keeps
+ * U^-1 (Woodbury, or the d x d factor for m &gt; d); {@link Stabiliser} keeps U conditioned and measures drift. This class holds the forward pass,
  * the partials and the update, numbered as in the algorithm document. The step is exact SGD on the mean loss: after
  * it, {@code V U + 1 omega^T} equals {@code W - eta dL/dW}. The layer performs its own SGD step; it does not use an
  * optimizer. All state is float32 on the backend, so every product runs in the backend's fastest GEMM; the drift
@@ -32,6 +32,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private final StepControl stepControl;
     private final NewtonSchulz newtonSchulz;
     private final Stabiliser stabiliser;
+    private final InverseUpdate inverseUpdate;
     private final double[] partials = new double[3];
 
     private long steps;
@@ -72,6 +73,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         stepControl = new StepControl(cfg.maxBatch(), cfg.stepBound());
         newtonSchulz = new NewtonSchulz(b, Math.max(cfg.maxBatch(), d));
         stabiliser = new Stabiliser(b, st, newtonSchulz, cfg.seed());
+        inverseUpdate = new InverseUpdate(b, d, cfg.maxBatch(), newtonSchulz);
     }
 
     @Override
@@ -237,16 +239,10 @@ public final class FactoredSphericalOutput implements OutputLayer {
         }
         b.upload(buf.upload, w.c);
 
-        // 9: Uinv <- Uinv - H^T C K^-1 H Uinv (with the old Uinv); K^-1 by Newton-Schulz, host LU as the fallback
-        b.gemm(1f, w.hb, false, st.uinv, false, 0f, w.y);
-        if (newtonSchulz.invert(w.k, w.kinv, w.inverse, false)) {
-            b.gemm(1f, w.kinv, false, w.y, false, 0f, w.x);
-        } else {
+        // 9: Uinv <- Uinv - H^T C K^-1 H Uinv (Woodbury), or A^-1 Uinv through the d x d factor when m > d
+        if (!inverseUpdate.apply(w, st.uinv)) {
             hostSolves++;
-            b.solve(w.k, w.y, w.x);
         }
-        b.scaleRows(w.x, w.c, w.x);
-        b.gemm(-1f, w.hb, true, w.x, false, 1f, st.uinv);
         // 8: U <- U - 2 eta (U H^T) diag(fq) H
         b.scaleRows(w.hu, w.fq, w.hu);
         b.gemm(-2f * eta, w.hu, true, w.hb, false, 1f, st.u);
@@ -392,6 +388,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
     public void close() {
         buf.close();
         st.close();
+        inverseUpdate.close();
         if (ones != null) {
             ones.close();
         }

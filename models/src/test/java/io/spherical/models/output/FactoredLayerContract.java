@@ -57,13 +57,14 @@ public abstract class FactoredLayerContract {
                 new LogSphericalSoftmaxLoss());
     }
 
-    /** (D, inputDim, m) of docs/ALGORITHM.md 9: tiny, medium and large vocabularies. */
+    /** (D, inputDim, m) of docs/ALGORITHM.md 9: tiny, medium and large vocabularies; m above and below d. */
     static List<Object[]> cases() {
         List<Object[]> c = new ArrayList<>();
         for (SphericalLoss l : allLosses()) {
             c.add(new Object[] {l, 7, 3, 5});
             c.add(new Object[] {l, 1000, 31, 16});
             c.add(new Object[] {l, 20000, 15, 12});
+            c.add(new Object[] {l, 1000, 7, 24});           // m > d: U^-1 through the d x d factor (InverseUpdate)
         }
         return c;
     }
