@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every speed number of BENCHMARKS.md in one sitting, on a quiet machine (run nothing else meanwhile):
 #   benchmarks/scripts/sitting.sh OUT_DIR
-# Writes OUT_DIR/machine.txt (date, nproc, lscpu), gemm.txt, layer.csv (+ docs/bench-layer.png), pytorch-softmax.csv,
+# Writes OUT_DIR/machine.txt (date, nproc, lscpu), gemm.txt, bandwidth.txt, layer.csv (+ docs/bench-layer.png), pytorch-softmax.csv,
 # numpy-vs-ours.txt (three alternating rounds of the factored step against the NumPy peer), network.csv,
 # pytorch-network.csv (dense and sparse embeddings) and large-batch.csv (the factored step at m = 200 .. 1600).
 set -euo pipefail
@@ -14,6 +14,12 @@ export OMP_WAIT_POLICY=PASSIVE
 ./spherical backends > "$OUT/backends.txt" 2>&1     # builds the command first if the sources changed
 mvn -B -q -o -pl benchmarks exec:exec -Dbench.main=io.spherical.benchmarks.GemmBench -Dbench.args="793471 20" \
   > "$OUT/gemm.txt" 2>/dev/null
+python3 -c '
+import time, numpy as np
+a = np.ones(1 << 28, np.float32); b = np.empty_like(a); ts = []
+for _ in range(5):
+    t = time.perf_counter(); np.copyto(b, a); ts.append(time.perf_counter() - t)
+print("memory copy bandwidth (read + write of 1 GiB), GB/s:", round(2 * a.nbytes / sorted(ts)[2] / 1e9, 1))' > "$OUT/bandwidth.txt"
 ./spherical bench layer --layers factored-z,dense-z,softmax,hsm,sampled,adaptive --vocab 10000,100000,793471 --dim 513 \
   --batch 200 --warmup 2 --iterations 10 --format csv --plot docs/bench-layer.png > "$OUT/layer.csv" 2>/dev/null
 mvn -B -q -o -Ppytorch -pl benchmarks compile exec:exec -Dbench.main=io.spherical.benchmarks.PyTorchSoftmaxPeer \
@@ -27,7 +33,7 @@ done > "$OUT/numpy-vs-ours.txt"
   --warmup 2 --iterations 10 --format csv > "$OUT/network.csv" 2>/dev/null
 for variant in dense sparse; do
   mvn -B -q -o -Ppytorch -pl benchmarks compile exec:exec -Dbench.main=io.spherical.benchmarks.PyTorchNetworkPeer \
-    -Dbench.args="793471 200 3 csv $variant" -Dai.djl.offline=true 2>/dev/null | tail -1 | sed "s/^/$variant,/"
+    -Dbench.args="793471 200 3 csv $variant" -Dai.djl.offline=true 2>/dev/null | grep '^pytorch-network/'
 done > "$OUT/pytorch-network.csv"
 for m in 200 400 800 1600; do
   ./spherical bench layer --layers factored-z --vocab 10000 --dim 513 --batch "$m" --warmup 2 --iterations 10 \
