@@ -109,10 +109,10 @@ final class Nd4jBackend extends BackendBase<Nd4jTensor> {
         // straight into OpenBLAS on the tensors' own storage (row-major, leading dimension = cols): 1.3-1.5x faster
         // than Nd4j.gemm at the factored step's shapes, level at large ones (BENCHMARKS.md, "GEMM paths"). OpenBLAS
         // overwrites C when beta == 0 (old NaN do not leak; the contract suite checks it)
-        if (mnk[0] == 1 || mnk[1] == 1 || (mnk[2] == 1 && beta != 0f)) {
-            // matrix-vector products and rank-one updates of C: ND4J computes these its own way (gemv, its loops),
-            // which rounds differently from sgemm in the last bit; they are cheap, and keeping ND4J's path for them
-            // keeps every result bit-identical to Nd4j.gemm (a training run gives the same numbers as before)
+        if ((mnk[1] == 1 && transA) || (mnk[2] == 1 && beta != 0f)) {
+            // A^T x and rank-one updates of C: ND4J computes these its own way, which rounds differently from sgemm
+            // in the last bit (found by comparing every product of a training run); they are rare and cheap, and
+            // keeping ND4J's path for them keeps every result bit-identical to Nd4j.gemm (GemmPathTest)
             Nd4j.gemm(ta.arr, tb.arr, tc.arr, transA, transB, alpha, beta);
             return;
         }
