@@ -2,8 +2,8 @@ package io.spherical.cli;
 
 import io.spherical.api.UserException;
 import io.spherical.models.lm.ModelConfig;
+import io.spherical.training.CorpusVocabulary;
 import io.spherical.training.Schedule;
-import io.spherical.training.Trainer;
 import io.spherical.training.data.Corpora;
 import io.spherical.training.data.Corpus;
 import io.spherical.training.protocol.Candidate;
@@ -85,7 +85,7 @@ final class ExperimentCommand implements Callable<Integer> {
                 budgets);
         List<Schedule> sched = schedules.stream().map(Schedule::parse).toList();
         Corpus c = Corpora.open(corpus, Corpora.defaultCache(), progress::status);
-        int vocab = Trainer.buildVocabulary(c, minCount).size();
+        int vocab = CorpusVocabulary.of(c, minCount).size();
         List<Candidate> grid = Grid.candidates(ModelConfig.brownDefault(), vocab, kinds, rates, sched);
         if (grid.isEmpty()) {
             throw new UserException("The protocol has no candidate. Fix: give --kinds, --lrs and --schedules values.");

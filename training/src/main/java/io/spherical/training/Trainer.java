@@ -114,7 +114,7 @@ public final class Trainer {
             }
             group.barrier();            // every worker has checked before worker 0 writes the first checkpoint
             listener.status("Building the vocabulary from " + corpus.describe() + " ...");
-            vocab = buildVocabulary(corpus, tc.minCount());
+            vocab = CorpusVocabulary.of(corpus, tc.minCount());
             listener.status("Vocabulary: " + vocab.size() + " words (min count " + tc.minCount()
                     + ", <unk> and </s> included)");
             tc = capBatch(run, tc, vocab);
@@ -302,27 +302,6 @@ public final class Trainer {
     public Metrics evaluate(NgramLanguageModel model, List<Corpus.Chunk> chunks, Vocabulary vocab, Split split,
                             long limit, TrainingListener listener, Map<Split, List<IdStream>> cache) {
         return evaluator.evaluate(model, chunks, vocab, split, limit, listener, cache);
-    }
-
-    /** Counts words over the training chunks (streaming) and keeps those seen at least minCount times. */
-    public static Vocabulary buildVocabulary(Corpus corpus, int minCount) {
-        Map<String, Long> counts = new HashMap<>();
-        long eos = 0;
-        long tokens = 0;
-        for (Corpus.Chunk chunk : corpus.chunks(Split.TRAIN)) {
-            for (String[] s : chunk.sentences()) {
-                for (String w : s) {
-                    counts.merge(w, 1L, Long::sum);
-                }
-                eos++;
-                tokens += s.length;
-            }
-        }
-        if (tokens == 0) {
-            throw new UserException("The training split of " + corpus.describe() + " is empty. Fix: point the corpus at"
-                    + " a directory whose training file holds text, one sentence per line.");
-        }
-        return Vocabulary.build(counts, eos, minCount);
     }
 
     private static IdStream stream(Map<Split, List<IdStream>> cache, List<Corpus.Chunk> chunks, int index,

@@ -66,7 +66,7 @@ class FuzzPropertiesTest {
         Files.write(c.resolve("test.txt"), bytes);
         try {
             LineCorpus corpus = new LineCorpus(c);
-            Trainer.buildVocabulary(corpus, 1);
+            CorpusVocabulary.of(corpus, 1);
             corpus.chunks(Split.TEST).get(0).sentences();
             TextFiles.sentences(c.resolve("valid.txt"), TextFiles::whitespace);
         } catch (UserException expected) {

@@ -73,7 +73,7 @@ class TrainerTest {
         Trainer t = trainer();
         ModelConfig mc = small(kind);
         TrainingConfig tc = quick(2, "sgd");
-        Vocabulary vocab = Trainer.buildVocabulary(corpus, 1);
+        Vocabulary vocab = CorpusVocabulary.of(corpus, 1);
         double before;
         try (NgramLanguageModel untrained = new NgramLanguageModel(b, mc, vocab,
                 LossRegistry.discover().create("z-loss", Map.of()),
@@ -150,7 +150,7 @@ class TrainerTest {
         trainer().train(corpus, mc, tc, tmp.resolve("a"), false, new TrainingListener() { }, new AtomicBoolean());
         Path other = SyntheticCorpus.write(tmp.resolve("other"), 90, 300, 7);
         Checkpoint c = Checkpoint.read(tmp.resolve("a").resolve(Trainer.CHECKPOINT));
-        Vocabulary v2 = Trainer.buildVocabulary(new LineCorpus(other), 1);
+        Vocabulary v2 = CorpusVocabulary.of(new LineCorpus(other), 1);
         try (NgramLanguageModel m2 = new NgramLanguageModel(b, mc, v2, LossRegistry.discover().create("z-loss", Map.of()),
                 OptimizerRegistry.discover().create("sgd", Map.of()), tc.batch())) {
             UserException e = assertThrows(UserException.class, () -> c.restore(m2.state(), b));
