@@ -65,9 +65,9 @@ public final class DataParallelStep implements AutoCloseable {
         this.reduced = gathers ? null : new OutputAllReduce(b, group, model.output());
         this.replicas = new ReplicaCheck(b, group);
         int d = model.gradTop().cols();
-        top = new float[m * d];
-        topAll = new float[total * d];
-        targetsAll = new int[total];
+        top = new float[gathers ? m * d : 0];                 // the gathered rows: the factored layer only
+        topAll = new float[gathers ? total * d : 0];
+        targetsAll = new int[gathers ? total : 0];
         int ctx = model.embedding().context();
         int e = model.embedding().dim();
         emb = new float[m * ctx * e];

@@ -73,7 +73,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         stepControl = new StepControl(cfg.maxBatch(), cfg.stepBound());
         newtonSchulz = new NewtonSchulz(b, Math.max(cfg.maxBatch(), d));
         stabiliser = new Stabiliser(b, st, newtonSchulz, cfg.seed());
-        inverseUpdate = new InverseUpdate(b, d, cfg.maxBatch(), newtonSchulz);
+        inverseUpdate = new InverseUpdate(b, d, cfg.maxBatch(), newtonSchulz, buf.k);
     }
 
     @Override
@@ -233,7 +233,6 @@ public final class FactoredSphericalOutput implements OutputLayer {
         b.download(w.r, buf.r);
         SmallMatrices.build(buf, targets, m, eta, classes);
         b.upload(buf.gram, w.gram);
-        b.upload(buf.k, w.k);
         for (int i = 0; i < m; i++) {
             buf.upload[i] = (float) (-2.0 * eta * buf.fq[i]);
         }

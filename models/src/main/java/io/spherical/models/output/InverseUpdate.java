@@ -20,15 +20,18 @@ final class InverseUpdate implements AutoCloseable {
     private final Backend b;
     private final NewtonSchulz newtonSchulz;
     private final int d;
+    /** K on the host (built with M by {@link SmallMatrices}); uploaded only when the Woodbury form uses it. */
+    private final float[] hostK;
     /** The d x d form's buffers: A, its inverse, the product and Newton-Schulz's scratch. */
     private Tensor a;
     private Tensor ainv;
     private Tensor next;
     private NewtonSchulz.Workspace ws;
 
-    InverseUpdate(Backend backend, int d, int maxBatch, NewtonSchulz newtonSchulz) {
+    InverseUpdate(Backend backend, int d, int maxBatch, NewtonSchulz newtonSchulz, float[] hostK) {
         this.b = backend;
         this.d = d;
+        this.hostK = hostK;
         this.newtonSchulz = newtonSchulz;
         if (maxBatch > d) {
             a = b.zeros(d, d);
@@ -40,14 +43,15 @@ final class InverseUpdate implements AutoCloseable {
     }
 
     /**
-     * Updates {@code uinv} for the step whose H (with the bias column) is {@code w.hb} and whose C is in {@code w.c};
-     * returns false when the host solve had to replace Newton-Schulz.
+     * Updates {@code uinv} for the step whose H (with the bias column) is {@code w.hb}, whose C is in {@code w.c} and
+     * whose K is on the host; returns false when the host solve had to replace Newton-Schulz.
      */
     boolean apply(StepBuffers.View w, Tensor uinv) {
         return w.hb.rows() > d ? throughFactor(w, uinv) : woodbury(w, uinv);
     }
 
     private boolean woodbury(StepBuffers.View w, Tensor uinv) {
+        b.upload(hostK, w.k);
         b.gemm(1f, w.hb, false, uinv, false, 0f, w.y);                  // H Uinv
         boolean converged = newtonSchulz.invert(w.k, w.kinv, w.inverse, false);
         if (converged) {
