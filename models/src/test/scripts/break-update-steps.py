@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Breaks each update step of the factored layer in turn (19 hand-written mutants) and runs the factored-layer suite
+"""Breaks each update step of the factored layer in turn (20 hand-written mutants) and runs the factored-layer suite
 on ND4J; prints KILLED or SURVIVED for each. Run from the repository root after `mvn -B install -DskipTests`:
     python3 models/src/test/scripts/break-update-steps.py
 The source file is restored at the end, whatever happens."""
 import subprocess, sys, re
 D = 'models/src/main/java/io/spherical/models/output/'
-P, S, M = D + 'FactoredSphericalOutput.java', D + 'Stabiliser.java', D + 'SmallMatrices.java'
+P, S, M, I = D + 'FactoredSphericalOutput.java', D + 'Stabiliser.java', D + 'SmallMatrices.java', D + 'InverseUpdate.java'
 MUTANTS = [
  ("forward: U h (HUt) with U untransposed", P, "b.gemm(1f, w.hb, false, st.u, true, 0f, w.hu);        // rows", "b.gemm(1f, w.hb, false, st.u, false, 0f, w.hu);        // rows"),
  ("forward: Q h doubled (q)", P, "b.gemm(1f, w.hb, false, st.q, true, 0f, w.qh);", "b.gemm(2f, w.hb, false, st.q, true, 0f, w.qh);"),
@@ -16,7 +16,7 @@ MUTANTS = [
  ("M: one of the fs fa cross terms dropped", M, "+ fs[i] * fa[j] + fa[i] * fs[j]", "+ fs[i] * fa[j]"),
  ("M: repeated targets treated as distinct", M, "val += fa[i] * fa[j];", "val += 0;"),
  ("K: C on the wrong side", M, "(-2.0 * eta * fq[j])", "(-2.0 * eta * fq[i])"),
- ("U^-1: Woodbury correction with the wrong sign", P, "b.gemm(-1f, w.hb, true, w.x, false, 1f, st.uinv);", "b.gemm(1f, w.hb, true, w.x, false, 1f, st.uinv);"),
+ ("U^-1: Woodbury correction with the wrong sign", I, "b.gemm(-1f, w.hb, true, w.x, false, 1f, uinv);", "b.gemm(1f, w.hb, true, w.x, false, 1f, uinv);"),
  ("U: update without the factor 2", P, "b.gemm(-2f * eta, w.hu, true, w.hb, false, 1f, st.u);", "b.gemm(-1f * eta, w.hu, true, w.hb, false, 1f, st.u);"),
  ("omega: without the factor 2 of fq", P, "(2.0 * buf.fq[i] * buf.omegaH[i] + buf.fs[i])", "(buf.fq[i] * buf.omegaH[i] + buf.fs[i])"),
  ("V: rows of the targets updated twice as far", P, "b.scatterAddRows(-eta, w.y, targets, st.v);", "b.scatterAddRows(-2 * eta, w.y, targets, st.v);"),
@@ -31,7 +31,7 @@ MUTANTS = [
 # because x_1 and x_2 are the singular vectors of U's largest and smallest singular values, orthogonal up to the
 # power iterations' error (tried: 0 of 51 tests fail). The term is kept so that the product stays exact.
 ]
-originals = {f: open(f).read() for f in (P, S, M)}
+originals = {f: open(f).read() for f in (P, S, M, I)}
 try:
     only = sys.argv[1] if len(sys.argv) > 1 else ""     # e.g. "stabilise" runs only those mutants
     for name, f, old, new in MUTANTS:

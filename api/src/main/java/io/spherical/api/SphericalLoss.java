@@ -31,6 +31,14 @@ public interface SphericalLoss {
     }
 
     /**
+     * The values the loss actually uses in a layer of {@code classes} classes, by name: {@link #values()} with every
+     * setting derived from D resolved (the Z-loss's margin b computed from {@code top}). Recorded in run.json.
+     */
+    default Map<String, Double> effectiveValues(long classes) {
+        return values();
+    }
+
+    /**
      * A copy with the given hyperparameters changed (the others keep their current values).
      *
      * @throws UserException for an unknown name or an invalid value, naming the parameter and the valid range

@@ -2,6 +2,7 @@ package io.spherical.cli;
 
 import io.spherical.api.Backend;
 import io.spherical.api.UserException;
+import io.spherical.models.lm.MemoryPlan;
 import io.spherical.benchmarks.BenchResult;
 import io.spherical.benchmarks.LayerBench;
 import io.spherical.benchmarks.StepProfile;
@@ -68,6 +69,15 @@ final class BenchCommand implements Runnable {
 
         abstract BenchResult one(Backend b, String layer, int d);
 
+        /** Checks the sizes before anything is allocated (one line naming the option otherwise). */
+        void checkSizes() {
+            for (int d : vocab) {
+                if (d < 2) {
+                    throw new UserException("--vocab sizes must be >= 2, got " + d + ". Fix: for example --vocab 10000.");
+                }
+            }
+        }
+
         @Override
         public Integer call() {
             if (batch < 1 || warmup < 0 || iterations < 1) {
@@ -76,6 +86,7 @@ final class BenchCommand implements Runnable {
             if (!List.of("markdown", "csv", "json").contains(format)) {
                 throw new UserException("--format must be markdown, csv or json, got '" + format + "'.");
             }
+            checkSizes();
             List<BenchResult> rows = new ArrayList<>();
             try (CommandContext rt = CommandContext.of(backend)) {
                 Backend b = rt.backend();
@@ -106,6 +117,27 @@ final class BenchCommand implements Runnable {
         @Option(names = "--profile", description = "also print where each step's time goes: per backend operation and"
                 + " shape, and the host code between operations")
         boolean profile;
+
+        @Override
+        void checkSizes() {
+            super.checkSizes();
+            if (dim < 2) {
+                throw new UserException("--dim must be >= 2 (the input width plus the bias), got " + dim
+                        + ". Fix: for example --dim 513.");
+            }
+            for (int d : vocab) {
+                long elements = (long) d * dim;
+                // the layer's D x d weights, one more D x d array for the layers that keep a copy or an update, and
+                // the m x D scores of the dense layers
+                long bytes = 4L * (2 * elements + (long) batch * d);
+                if (elements > MemoryPlan.MAX_ELEMENTS || bytes > MemoryPlan.availableBytes()) {
+                    throw new UserException(String.format(Locale.ROOT, "--vocab %d with --dim %d needs about "
+                            + "%s (D x d = %,d elements; at most %,d in one array), %s available. Fix: lower --vocab or "
+                            + "--dim.", d, dim, MemoryPlan.human(bytes), elements, MemoryPlan.MAX_ELEMENTS,
+                            MemoryPlan.human(MemoryPlan.availableBytes())));
+                }
+            }
+        }
 
         @Override
         BenchResult one(Backend b, String layer, int d) {

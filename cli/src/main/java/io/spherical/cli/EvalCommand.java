@@ -25,18 +25,21 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--run", required = true, description = "run directory (holds checkpoint.zip)")
     Path run;
-    @Option(names = "--split", description = "train, valid or test (default test)")
+    @Option(names = "--split", description = "train, valid or test (default: ${DEFAULT-VALUE})")
     String split = "test";
     @Option(names = "--corpus", description = "the corpus the run was trained on (default: as recorded in the run)")
     String corpus;
-    @Option(names = "--max-eval", description = "examples at most (0: all)")
+    @Option(names = "--max-eval", description = "examples at most, 0: all (default: ${DEFAULT-VALUE})")
     long maxEval;
-    @Option(names = "--backend", description = "force a backend by name")
+    @Option(names = "--backend", description = "force a backend by name (default: the best available, see "
+            + "'spherical backends')")
     String backend;
-    @Option(names = "--cache", description = "corpus cache directory")
+    @Option(names = "--cache", description = "corpus cache directory (default: $SPHERICAL_CACHE or ~/.cache/spherical)")
     Path cache;
     @Option(names = "--verbose", description = "show stack traces of errors")
     boolean verbose;
+    @picocli.CommandLine.Mixin
+    ProgressOptions progressOptions = new ProgressOptions();
 
     @Override
     public Integer call() {
@@ -51,7 +54,7 @@ final class EvalCommand implements Callable<Integer> {
                     + "'spherical train'.");
         }
         String spec0 = corpus != null ? corpus : recordedCorpus();
-        Progress progress = new Progress(spec.commandLine().getOut());
+        Progress progress = progressOptions.open(spec.commandLine().getOut());
         Corpus c = Corpora.open(spec0, cache != null ? cache : Corpora.defaultCache(), progress::status);
         try (CommandContext rt = CommandContext.of(backend)) {
             Metrics m = rt.trainer().evaluate(run, c, s, maxEval, progress);

@@ -31,7 +31,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Run the comparison protocol (tuning on validation, final runs, test once); resumable.",
-        footer = {"", "Examples:", "  spherical experiment --out runs/protocol",
+        footer = {"", "The wall-clock axis of the curves is the comparison: run on a quiet machine (nothing else running,",
+            "no build or test beside it). An interval slower than 3x its run's median is flagged in curves.csv",
+            "(slow) and counted in final.csv (slow_intervals).", "", "Examples:",
+            "  spherical experiment --out runs/protocol",
             "  spherical experiment --kinds z-loss,log-softmax --interval 100000 --max-intervals 10"})
 final class ExperimentCommand implements Callable<Integer> {
     @Spec
@@ -45,15 +48,17 @@ final class ExperimentCommand implements Callable<Integer> {
             + "log-taylor-softmax, log-spherical-softmax, squared-error, hsm, sampled-softmax, adaptive-softmax, log-softmax)")
     List<String> kinds = new ArrayList<>(Grid.KINDS);
     @Option(names = "--lrs", split = ",", description = "learning rates tried in tuning (default 0.2,0.5,1); the grid "
-            + "is extended by doubling where its largest rate wins and by quartering where every rate diverges")
+            + "is extended, up to 5 times each way, by doubling while its largest rate wins, halving while its smallest "
+            + "wins and quartering while every rate diverges (selection.csv says whether the chosen rate is interior)")
     List<Double> rates = new ArrayList<>(List.of(0.2, 0.5, 1.0));
     @Option(names = "--schedules", split = ",", description = "schedules tried in tuning, in order: on a tie the first "
-            + "wins (default plateau,constant)")
-    List<String> schedules = new ArrayList<>(List.of("plateau", "constant"));
+            + "wins (default plateau: the schedule is not tuned; several need --tune-intervals 3 or more, since the "
+            + "plateau schedule halves the rate only after an interval without improvement)")
+    List<String> schedules = new ArrayList<>(List.of("plateau"));
     @Option(names = "--interval", description = "training examples between validations (default 200000)")
     long interval = 200_000;
-    @Option(names = "--tune-intervals", description = "intervals per tuning run (default 2)")
-    int tuneIntervals = 2;
+    @Option(names = "--tune-intervals", description = "intervals per tuning run (default 4)")
+    int tuneIntervals = 4;
     @Option(names = "--max-intervals", description = "intervals a final run takes at most (default 40)")
     int maxIntervals = 40;
     @Option(names = "--patience", description = "final runs stop after this many intervals without improvement "
@@ -61,10 +66,10 @@ final class ExperimentCommand implements Callable<Integer> {
     int patience = 3;
     @Option(names = "--max-eval", description = "validation and test examples at most (default 0: all)")
     long maxEval;
-    @Option(names = "--seeds", description = "final runs of each kind in --seeded (default 3)")
-    int seeds = 3;
+    @Option(names = "--seeds", description = "final runs of each kind in --seeded (default 2)")
+    int seeds = 2;
     @Option(names = "--seeded", split = ",", description = "the kinds whose final run is repeated --seeds times, the "
-            + "others run once (default every kind but log-softmax); a later run with more kinds adds their seeds")
+            + "others run once (default every kind); a later run with more kinds adds their seeds")
     List<String> seeded;
     @Option(names = "--budgets", split = ",", description = "training seconds at which each final run's best model so "
             + "far is tested too (default 300,900,3600)")
@@ -81,9 +86,14 @@ final class ExperimentCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Progress progress = new Progress(spec.commandLine().getErr());
         Settings settings = new Settings(interval, tuneIntervals, maxIntervals, patience, maxEval, seeds,
-                Set.copyOf(seeded != null ? seeded : kinds.stream().filter(k -> !k.equals("log-softmax")).toList()), minCount,
+                Set.copyOf(seeded != null ? seeded : kinds), minCount,
                 budgets);
+        Grid.checkKinds(kinds, "--kinds");
+        if (seeded != null) {
+            Grid.checkKinds(seeded, "--seeded");
+        }
         List<Schedule> sched = schedules.stream().map(Schedule::parse).toList();
+        Protocol.checkSchedules(sched, tuneIntervals);
         Corpus c = Corpora.open(corpus, Corpora.defaultCache(), progress::status);
         int vocab = CorpusVocabulary.of(c, minCount).size();
         List<Candidate> grid = Grid.candidates(ModelConfig.brownDefault(), vocab, kinds, rates, sched);

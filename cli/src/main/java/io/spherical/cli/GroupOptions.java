@@ -13,15 +13,16 @@ import picocli.CommandLine.Option;
  */
 final class GroupOptions {
     @Option(names = "--workers", description = "start this many local worker processes (data-parallel training on "
-            + "this machine; --batch is per worker)")
+            + "this machine; --batch is per worker) (default: none, this process trains alone unless --world-size or "
+            + "$WORLD_SIZE says otherwise)")
     Integer workers;
-    @Option(names = "--rank", description = "this worker's rank, 0 .. N-1 (default $RANK or 0)")
+    @Option(names = "--rank", description = "this worker's rank, 0 .. N-1 (default: $RANK or 0)")
     Integer rank;
-    @Option(names = "--world-size", description = "the number of workers N (default $WORLD_SIZE or 1)")
+    @Option(names = "--world-size", description = "the number of workers N (default: $WORLD_SIZE or 1)")
     Integer worldSize;
-    @Option(names = "--master", description = "HOST:PORT where rank 0 listens (default $MASTER_ADDR:$MASTER_PORT)")
+    @Option(names = "--master", description = "HOST:PORT where rank 0 listens (default: $MASTER_ADDR:$MASTER_PORT)")
     String master;
-    @Option(names = "--group-timeout", description = "seconds to wait for the other workers (default 300)")
+    @Option(names = "--group-timeout", description = "seconds to wait for the other workers (default: ${DEFAULT-VALUE})")
     int timeout = 300;
 
     int rank() {

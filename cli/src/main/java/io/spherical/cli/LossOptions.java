@@ -33,7 +33,7 @@ final class LossOptions {
         for (SphericalLoss loss : losses.all()) {
             for (Hyperparameter p : loss.parameters()) {
                 uses.computeIfAbsent(p.name(), k -> new ArrayList<>())
-                        .add(loss.name() + ": " + p.description() + " (default " + p.defaultValue() + ")");
+                        .add(loss.name() + ": " + p.description() + " (default: " + number(p.defaultValue()) + ")");
             }
         }
         uses.forEach((name, what) -> {
@@ -41,10 +41,15 @@ final class LossOptions {
             if (name.matches(NAME) && spec.findOption(option) == null) {
                 spec.addOption(OptionSpec.builder(option).type(Double.class).paramLabel("VALUE")
                         .description("loss parameter " + name + " (same as --loss-param " + name + "=VALUE); "
-                                + String.join("; ", what))
+                                + String.join("; ", what).replace("%", "%%"))   // picocli formats descriptions
                         .setter(setter(name, values)).build());
             }
         });
+    }
+
+    /** A default as a person writes it: {@code 1} rather than {@code 1.0}, {@code 0.001}, {@code 1.0E-8}. */
+    static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 
     private static ISetter setter(String name, Map<String, Double> values) {

@@ -38,9 +38,10 @@ final class ProtocolReport {
         List<Double> budgets = outcomes.stream().flatMap(o -> o.budgetTop10().keySet().stream()).distinct().sorted()
                 .toList();
         StringBuilder md = new StringBuilder("| kind | selected | runs | test top-1 | test top-10 | test top-100 | MRR | "
-                + "perplexity | s to best | train s | s to log-softmax's best valid top-10 |");
+                + "perplexity | s to best | train s | s to log-softmax's best valid top-10 | controlled steps | host solves | "
+                + "slow intervals |");
         budgets.forEach(b -> md.append(String.format(Locale.ROOT, " test top-10 within %.0f min |", b / 60)));
-        md.append("\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|").append("---:|".repeat(budgets.size()))
+        md.append("\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|").append("---:|".repeat(budgets.size()))
                 .append('\n');
         byKind.forEach((kind, os) -> {
             double[] reach = os.stream().mapToDouble(o -> timeTo(curves.get(o.run()), target)).toArray();
@@ -54,6 +55,8 @@ final class ProtocolReport {
                             ? "not reached" : String.format(Locale.ROOT, "%.0f (%d of %d runs)",
                             Arrays.stream(reach).filter(x -> !Double.isNaN(x)).average().orElse(Double.NaN),
                             Arrays.stream(reach).filter(x -> !Double.isNaN(x)).count(), reach.length)));
+            md.append(String.format(Locale.ROOT, " %s | %s | %d |", counts(os, Protocol.Outcome::controlledSteps),
+                    counts(os, Protocol.Outcome::hostSolves), os.stream().mapToInt(Protocol.Outcome::slowIntervals).sum()));
             for (double b : budgets) {
                 double[] v = os.stream().filter(o -> o.budgetTop10().containsKey(b))
                         .mapToDouble(o -> o.budgetTop10().get(b)).toArray();
@@ -100,6 +103,11 @@ final class ProtocolReport {
             }
         }
         return Double.NaN;
+    }
+
+    /** Per-run counts, joined with "/" when there are several runs ("0/12"). */
+    private static String counts(List<Protocol.Outcome> os, java.util.function.ToLongFunction<Protocol.Outcome> f) {
+        return String.join("/", os.stream().map(o -> Long.toString(f.applyAsLong(o))).toList());
     }
 
     private static String stat(List<Protocol.Outcome> os, java.util.function.ToDoubleFunction<Metrics> f) {

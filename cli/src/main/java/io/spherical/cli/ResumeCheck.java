@@ -75,11 +75,19 @@ final class ResumeCheck {
             model.path("cutoffs").forEach(n -> saved.add(n.asInt()));
             differs(conflicts, "--cutoffs", t.cutoffs, saved);
         }
+        if (t.stepBound != null) {
+            double saved = !model.has("stepBound") ? 0.5 : model.path("stepBound").isTextual()
+                    ? Double.parseDouble(model.path("stepBound").asText()) : model.path("stepBound").asDouble();  // "Infinity"
+            differs(conflicts, "--step-bound", Options.stepBound(t.stepBound), saved);
+        }
         if (t.seed != null) {
             differs(conflicts, "--seed", t.seed, model.path("seed").asLong());
         }
         if (t.batch != null) {
             differs(conflicts, "--batch", t.batch, training.path("batch").asInt());
+        }
+        if (t.vocabSize != null) {
+            differs(conflicts, "--vocab-size", t.vocabSize, training.path("vocabSize").asInt());
         }
         if (t.minCount != null) {
             differs(conflicts, "--min-count", t.minCount, training.path("minCount").asInt());

@@ -46,72 +46,100 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--corpus", description = "brown (default), a directory of train/valid/test text, or 1bw:DIR")
+    @Option(names = "--corpus", description = "brown, a directory of train/valid/test text, or 1bw:DIR (default: brown; "
+            + "with --resume, the run's)")
     String corpus;
-    @Option(names = "--preset", description = "brown (default) or 1bw (the Z-loss authors' One Billion Word model)")
+    @Option(names = "--preset", description = "brown or 1bw (the Z-loss authors' One Billion Word model); the defaults of the options "
+            + "marked \"the preset's\" come from it (default: brown)")
     String preset;
-    @Option(names = "--output", description = "factored (default), dense, softmax, hsm, sampled (sampled softmax) or "
-            + "adaptive (adaptive softmax)")
+    @Option(names = "--output", description = "factored, dense, softmax, hsm, sampled (sampled softmax) or adaptive (adaptive "
+            + "softmax) (default: the preset's, brown: factored, 1bw: factored)")
     String output;
     @Option(names = "--samples", description = "sampled output: negative classes per step, drawn log-uniformly and "
-            + "shared by the minibatch (default D/32 within 512..8192; evaluation is always the exact softmax)")
+            + "shared by the minibatch; evaluation is always the exact softmax (default: D/32 within 512..8192)")
     Integer samples;
     @Option(names = "--cutoffs", split = ",", description = "adaptive output: first word rank of each tail cluster, "
             + "e.g. 2000,10000 (default: 2000,10000 up to 50,000 words, else 20000,200000); tails use d/4, d/16, ...")
     List<Integer> cutoffs;
-    @Option(names = "--loss", description = "spherical loss for factored/dense outputs (default z-loss); see 'spherical losses'")
+    @Option(names = "--step-bound", description = "factored output: the step control's bound on ||2 eta H^T diag(|fq|) H||"
+            + " above which a step is scaled down, a departure from the paper's plain SGD step (docs/ALGORITHM.md 5); "
+            + "inf disables it (default: 0.5)")
+    String stepBound;
+    @Option(names = "--loss", description = "spherical loss for factored/dense outputs; see 'spherical losses' "
+            + "(default: the preset's, brown: z-loss, 1bw: z-loss)")
     String loss;
     @Option(names = "--loss-param", description = "any loss parameter as NAME=VALUE (repeatable); each parameter a "
-            + "discovered loss declares also has its own option, such as --a and --b of the Z-loss")
+            + "discovered loss declares also has its own option, such as --a and --b of the Z-loss (default: none, each "
+            + "parameter at the loss's default, listed by 'spherical losses')")
     List<String> lossParams = new ArrayList<>();
     /** Values of the options {@link LossOptions} generates from the losses' declared hyperparameters. */
     final Map<String, Double> lossOptions = new LinkedHashMap<>();
-    @Option(names = "--context", description = "previous words used (n - 1)")
+    @Option(names = "--context", description = "previous words used (n - 1) (default: the preset's, brown: 4, 1bw: 10)")
     Integer context;
-    @Option(names = "--embedding", description = "embedding width")
+    @Option(names = "--embedding", description = "embedding width (default: the preset's, brown: 64, 1bw: 512)")
     Integer embedding;
-    @Option(names = "--hidden", split = ",", description = "hidden layer widths, e.g. 512,256 (none: --hidden '')")
+    @Option(names = "--hidden", split = ",", description = "hidden layer widths, e.g. 512,256 (none: --hidden '') "
+            + "(default: the preset's, brown: 256, 1bw: 2048,2048,512)")
     List<String> hidden;
-    @Option(names = "--activation", description = "relu or tanh")
+    @Option(names = "--activation", description = "relu or tanh (default: the preset's, brown: relu, 1bw: relu)")
     String activation;
-    @Option(names = "--optimizer", description = "optimizer of the hidden layers: sgd (default), momentum, adagrad, adam")
+    @Option(names = "--optimizer", description = "optimizer of the hidden layers: sgd, momentum, adagrad, adam "
+            + "(default: the preset's, brown: sgd, 1bw: sgd)")
     String optimizer;
-    @Option(names = "--opt-param", description = "optimizer parameter NAME=VALUE (repeatable)")
+    @Option(names = "--opt-param", description = "optimizer parameter NAME=VALUE (repeatable) (default: none, each "
+            + "parameter at the optimizer's default)")
     List<String> optParams = new ArrayList<>();
-    @Option(names = "--lr", description = "learning rate (default: 4 for the brown preset, 0.01 for 1bw)")
+    @Option(names = "--lr", description = "learning rate (default: the preset's, brown: 4, 1bw: 0.01)")
     Double lr;
     @Option(names = "--schedule", description = "constant, linear or plateau (halve the rate when validation stops "
-            + "improving; the brown preset's default)")
+            + "improving) (default: the preset's, brown: plateau, 1bw: constant)")
     String schedule;
-    @Option(names = "--batch", description = "minibatch size")
+    @Option(names = "--batch", description = "minibatch size (default: the preset's, brown: 200, 1bw: 200)")
     Integer batch;
-    @Option(names = "--epochs", description = "passes over the training data")
+    @Option(names = "--epochs", description = "passes over the training data (default: the preset's, brown: 3, 1bw: 1)")
     Integer epochs;
-    @Option(names = "--patience", description = "early stopping after N epochs without improvement (0: off)")
+    @Option(names = "--patience", description = "early stopping after N epochs without improvement, 0: off "
+            + "(default: the preset's, brown: 2, 1bw: 0)")
     Integer patience;
-    @Option(names = "--min-count", description = "rarer training words become <unk>")
+    @Option(names = "--min-count", description = "rarer training words become <unk> "
+            + "(default: the preset's, brown: 4, 1bw: 1)")
     Integer minCount;
-    @Option(names = "--max-train", description = "training examples per epoch at most (0: all)")
+    @Option(names = "--vocab-size", description = "keep at most the N most frequent training words besides <unk> and "
+            + "</s> (ties alphabetical; --min-count still applies, and is 1 unless given) (default: no limit)")
+    Integer vocabSize;
+    @Option(names = "--case", description = "raw text (books:, wiki:): lower or keep (default: lower)")
+    String caseOption;
+    @Option(names = "--split", description = "raw text (books:, wiki:): fractions of documents for train,valid,test, "
+            + "by each document's identity (default: 0.98,0.01,0.01)")
+    String split;
+    @Option(names = "--max-train", description = "training examples per epoch at most, 0: all "
+            + "(default: the preset's, brown: 0, 1bw: 100000)")
     Long maxTrain;
-    @Option(names = "--max-eval", description = "validation examples at most (0: all)")
+    @Option(names = "--max-eval", description = "validation examples at most, 0: all "
+            + "(default: the preset's, brown: 0, 1bw: 10000)")
     Long maxEval;
-    @Option(names = "--checkpoint-every", description = "also checkpoint every N steps (0: at epoch ends)")
+    @Option(names = "--checkpoint-every", description = "also checkpoint every N steps, 0: at epoch ends only "
+            + "(default: the preset's, brown: 0, 1bw: 0)")
     Long checkpointEvery;
-    @Option(names = "--seed", description = "random seed (initialisation and data order)")
+    @Option(names = "--seed", description = "random seed (initialisation and data order) "
+            + "(default: the preset's, brown: 1, 1bw: 1)")
     Long seed;
-    @Option(names = "--backend", description = "force a backend by name (see 'spherical backends')")
+    @Option(names = "--backend", description = "force a backend by name (default: the best available, see "
+            + "'spherical backends')")
     String backend;
-    @Option(names = "--out", description = "run directory (default runs/train-<time>)")
+    @Option(names = "--out", description = "run directory (default: runs/train-<time>)")
     Path out;
     @Option(names = "--resume", description = {"continue the run in --out from its checkpoint. May change: --epochs (the",
         "new total), --lr, --schedule, --patience, --max-train, --max-eval, --checkpoint-every, --backend. Options",
         "that define the model or its data (--output, --loss and its parameters, sizes, --batch, --seed, --corpus,",
         "--min-count, --optimizer) must match the checkpoint or be left out."})
     boolean resume;
-    @Option(names = "--cache", description = "where downloaded corpora are kept (default $SPHERICAL_CACHE or ~/.cache/spherical)")
+    @Option(names = "--cache", description = "where downloaded corpora are kept (default: $SPHERICAL_CACHE or ~/.cache/spherical)")
     Path cache;
     @Option(names = "--verbose", description = "show stack traces of errors")
     boolean verbose;
+    @picocli.CommandLine.Mixin
+    ProgressOptions progressOptions = new ProgressOptions();
     @picocli.CommandLine.Mixin
     GroupOptions group = new GroupOptions();
 
@@ -147,12 +175,12 @@ final class TrainCommand implements Callable<Integer> {
             rt.losses().create(mc.loss(), mc.lossParams());   // a bad loss or optimizer fails before any download
         }
         rt.optimizers().create(tc.optimizer(), tc.optimizerParams());
-        Progress progress = new Progress(w);
-        String corpusSpec = corpus;
+        Progress progress = progressOptions.open(w);
+        String corpusSpec = rawSpec(corpus, caseOption, split);
         if (resume) {
             ResumeCheck check = ResumeCheck.of(runDir);
             check.refuseConflicts(this);
-            corpusSpec = corpus != null ? corpus : check.recordedCorpus();
+            corpusSpec = corpus != null ? rawSpec(corpus, caseOption, split) : check.recordedCorpus();
         }
         Corpus c = Corpora.open(corpusSpec != null ? corpusSpec : "brown", cache != null ? cache : Corpora.defaultCache(),
                 progress::status);
@@ -213,6 +241,7 @@ final class TrainCommand implements Callable<Integer> {
         Optional.ofNullable(seed).ifPresent(m::seed);
         Optional.ofNullable(samples).ifPresent(m::samples);
         Optional.ofNullable(cutoffs).ifPresent(m::cutoffs);
+        Optional.ofNullable(stepBound).map(Options::stepBound).ifPresent(m::stepBound);
         return m.build();
     }
 
@@ -222,6 +251,10 @@ final class TrainCommand implements Callable<Integer> {
                 Options.keyValues(optParams, "--opt-param"));
         Optional.ofNullable(batch).ifPresent(t::batch);
         Optional.ofNullable(minCount).ifPresent(t::minCount);
+        Optional.ofNullable(vocabSize).ifPresent(t::vocabSize);
+        if (vocabSize != null && minCount == null) {
+            t.minCount(1);              // the size is the rule: --vocab-size N asks for N words
+        }
         return resumable(t).build();
     }
 
@@ -242,6 +275,21 @@ final class TrainCommand implements Callable<Integer> {
         Optional.ofNullable(checkpointEvery).ifPresent(t::checkpointEvery);
         return t.limits(maxTrain != null ? maxTrain : now.maxTrainExamples(),
                 maxEval != null ? maxEval : now.maxEvalExamples());
+    }
+
+    /** The corpus spec with --case and --split applied (they concern raw text only). */
+    static String rawSpec(String corpus, String caseOption, String split) {
+        if (caseOption == null && split == null) {
+            return corpus;
+        }
+        boolean keep = caseOption != null && io.spherical.training.data.prepared.RawCorpora.caseOption(caseOption);
+        String options = io.spherical.training.data.prepared.RawCorpora.options(keep, split == null
+                ? io.spherical.training.data.raw.SplitRule.DEFAULT : io.spherical.training.data.raw.SplitRule.parse(split));
+        if (corpus == null || corpus.equals("brown") || corpus.startsWith("1bw:")) {
+            throw new UserException("--case and --split apply to raw text (books:PATH, wiki:PATH), not to " + (corpus == null
+                    ? "brown" : corpus) + ". Fix: leave them out, or pass a raw-text corpus.");
+        }
+        return options.isEmpty() ? corpus : corpus + options;
     }
 
     static String describe(ModelConfig mc) {

@@ -197,6 +197,42 @@ class BadInputTest {
     }
 
     @Test
+    void aFactoredRunWhoseLossBecomesNonFiniteStopsInsteadOfSucceeding() throws IOException {
+        // the step control keeps every factored step finite, so the training loss stays finite while the model is
+        // ruined: the non-finite validation loss must stop the run before its checkpoint is replaced
+        Path corpus = SyntheticCorpus.write(root.resolve("diverge-z-corpus"), 60, 300, 2);
+        Path out = root.resolve("diverge-z");
+        String line = fails("diverged", "train", "--corpus", corpus.toString(), "--out", out.toString(), "--epochs", "2",
+                "--lr", "1e30", "--context", "2", "--embedding", "4", "--hidden", "8", "--min-count", "1");
+        assertTrue(line.contains("step ") && line.contains("learning rate 1.0E30")
+                && line.contains(out.resolve("checkpoint.zip").toString()), line);
+        StringWriter o = new StringWriter();
+        int code = Main.execute(new String[] {"eval", "--run", out.toString(), "--corpus", corpus.toString(), "--split",
+            "valid"}, new PrintWriter(o), new PrintWriter(new StringWriter()));
+        assertEquals(0, code, "the last good checkpoint is intact and usable");
+        assertTrue(!o.toString().contains("NaN"), "the kept checkpoint is the good one: " + o);
+    }
+
+    @Test
+    void benchSizesAreCheckedBeforeAnythingIsAllocated() {
+        fails("--vocab 2000000000", "bench", "layer", "--layers", "factored-z", "--vocab", "2000000000");
+        fails("--dim must be >= 2", "bench", "layer", "--layers", "factored-z", "--vocab", "1000", "--dim", "0");
+        fails("--vocab sizes must be >= 2", "bench", "layer", "--layers", "softmax", "--vocab", "1");
+        fails("--vocab sizes must be >= 2", "bench", "network", "--layers", "softmax", "--vocab", "0");
+    }
+
+    @Test
+    void experimentKindNamesAreChecked() {
+        fails("Unknown kind(s) [nonsense] in --seeded", "experiment", "--out", root.resolve("exp-bad").toString(),
+                "--seeded", "nonsense");
+        fails("Unknown kind(s) [tree] in --kinds", "experiment", "--out", root.resolve("exp-bad2").toString(),
+                "--kinds", "z-loss,tree");
+        fails("--tune-intervals 3", "experiment", "--out", root.resolve("exp-bad3").toString(), "--corpus",
+                root.resolve("corpus").toString(), "--kinds", "z-loss", "--schedules", "plateau,constant",
+                "--tune-intervals", "2", "--min-count", "1");
+    }
+
+    @Test
     void aLayerTooLargeToIndexIsRefusedBeforeAllocating() throws IOException {
         Path corpus = corpusWithTrain("sizes1", "a b c d\n".repeat(50).getBytes(StandardCharsets.UTF_8));
         String line = fails("single array", "train", "--corpus", corpus.toString(), "--out",

@@ -134,6 +134,7 @@ class CliTest {
         "unknown flag|--frobnicate|Unknown option",
         "unknown backend|--backend=tornado|Unknown backend 'tornado'",
         "resume without checkpoint|--resume|does not exist",
+        "unknown progress form|--progress=fancy|--progress must be auto, bar or plain",
     })
     void userErrorsGiveOneLineAndExitTwo(String what, String flag, String message) {
         Path out = root.resolve("bad-" + what.replace(' ', '-'));
@@ -247,7 +248,8 @@ class CliTest {
             assertTrue(Files.exists(out.resolve(f)) && Files.size(out.resolve(f)) > 0, f);
         }
         List<String> fin = Files.readAllLines(out.resolve("final.csv"));
-        assertEquals(4, fin.size(), "z-loss with 2 seeds, log-softmax with 1: " + fin);
+        assertEquals(5, fin.size(), "every kind with the same 2 seeds (--seeded defaults to every kind): " + fin);
+        assertTrue(r.out().contains("| controlled steps | host solves | slow intervals |"), r.out());
         assertTrue(r.out().contains("| z-loss | z-loss-b") && r.out().contains("| log-softmax | log-softmax-lr") && r.out().contains("test top-10 within 5 min"),
                 r.out());
         Path ckpt = out.resolve("final").resolve("z-loss-seed1").resolve("checkpoint.zip");
@@ -268,5 +270,101 @@ class CliTest {
         assertEquals("layer,vocab,dim,batch,ms_median,ms_min,ms_max,examples_per_s,gflops,peak_mb", lines[0]);
         assertEquals(1 + 8, lines.length, r.out());
         assertTrue(Files.size(png) > 0);
+    }
+
+    /** The options of a help text by name, each with its description (wrapped lines joined, spaces collapsed). */
+    static java.util.Map<String, String> optionHelp(String help) {
+        java.util.Map<String, String> entries = new java.util.LinkedHashMap<>();
+        java.util.regex.Pattern start = java.util.regex.Pattern.compile("^ {0,8}(?:-[a-zA-Z], )?(--[a-z][a-z0-9-]*)(.*)$");
+        String current = null;
+        for (String line : help.split("\\R")) {
+            java.util.regex.Matcher m = start.matcher(line);
+            if (m.matches()) {
+                current = m.group(1);
+                entries.put(current, m.group(2).strip());
+            } else if (current != null && line.startsWith("  ") && !line.isBlank()) {
+                entries.merge(current, line.strip(), (a, b) -> a + " " + b);
+            } else {
+                current = null;
+            }
+        }
+        entries.replaceAll((k, v) -> v.replaceAll("\\s+", " "));
+        return entries;
+    }
+
+    @Test
+    void trainHelpShowsTheDefaultOfEveryOptionAndDescribesTheLossParameters() {
+        Run r = run("train", "--help");
+        assertEquals(0, r.code(), r.err());
+        java.util.Map<String, String> help = optionHelp(r.out());
+        var bm = io.spherical.training.Preset.BROWN.model();
+        var bt = io.spherical.training.Preset.BROWN.training();
+        var om = io.spherical.training.Preset.ONE_BILLION_WORD.model();
+        var ot = io.spherical.training.Preset.ONE_BILLION_WORD.training();
+        java.util.Map<String, List<Object>> fromPreset = new java.util.LinkedHashMap<>();
+        fromPreset.put("--context", List.<Object>of(bm.context(), om.context()));
+        fromPreset.put("--embedding", List.<Object>of(bm.embedding(), om.embedding()));
+        fromPreset.put("--hidden", List.<Object>of(join(bm.hidden()), join(om.hidden())));
+        fromPreset.put("--batch", List.<Object>of(bt.batch(), ot.batch()));
+        fromPreset.put("--epochs", List.<Object>of(bt.epochs(), ot.epochs()));
+        fromPreset.put("--min-count", List.<Object>of(bt.minCount(), ot.minCount()));
+        fromPreset.put("--lr", List.<Object>of(LossOptions.number(bt.learningRate()), LossOptions.number(ot.learningRate())));
+        fromPreset.put("--schedule", List.<Object>of(bt.schedule().label(), ot.schedule().label()));
+        fromPreset.put("--patience", List.<Object>of(bt.patience(), ot.patience()));
+        fromPreset.put("--max-train", List.<Object>of(bt.maxTrainExamples(), ot.maxTrainExamples()));
+        fromPreset.put("--max-eval", List.<Object>of(bt.maxEvalExamples(), ot.maxEvalExamples()));
+        fromPreset.put("--checkpoint-every", List.<Object>of(bt.checkpointEvery(), ot.checkpointEvery()));
+        fromPreset.put("--seed", List.<Object>of(bm.seed(), om.seed()));
+        fromPreset.put("--activation", List.<Object>of(bm.activation().label(), om.activation().label()));
+        fromPreset.put("--output", List.<Object>of(bm.output().label(), om.output().label()));
+        fromPreset.put("--loss", List.<Object>of(bm.loss(), om.loss()));
+        fromPreset.put("--optimizer", List.<Object>of(bt.optimizer(), ot.optimizer()));
+        fromPreset.forEach((option, v) -> {
+            String text = help.get(option);
+            assertTrue(text != null, option + " missing from\n" + r.out());
+            String expected = "(default: the preset's, brown: " + v.get(0) + ", 1bw: " + v.get(1) + ")";
+            assertTrue(text.contains(expected), option + ": '" + expected + "' expected in: " + text);
+        });
+        // every option says its default, except the flags (off unless given) and help/version
+        List<String> flags = List.of("--help", "--version", "--resume", "--verbose", "--quiet");
+        help.forEach((option, text) -> {
+            if (!flags.contains(option)) {
+                assertTrue(text.contains("(default: "), option + " has no default: " + text);
+            }
+        });
+        assertTrue(help.get("--group-timeout").contains("(default: 300)"), help.get("--group-timeout"));
+        assertTrue(help.get("--progress").contains("(default: auto)"), help.get("--progress"));
+        // the options generated from the losses' hyperparameters: the declared description and default
+        assertTrue(help.get("--a").contains("alpha, sharpness of the softplus") && help.get("--a").contains("(default: 1)"),
+                help.get("--a"));
+        assertTrue(help.get("--b").contains("beta, margin on z") && help.get("--b").contains("(default: 0)"), help.get("--b"));
+        assertTrue(help.get("--top").replace(" ", "").contains("derivesbeta=sqrt(D/k-1)") && help.get("--top").contains("(default: 10)"),
+                help.get("--top"));
+        assertTrue(help.get("--eps").contains("added to every o^2") && help.get("--eps").contains("(default: 0.001)"),
+                help.get("--eps"));
+    }
+
+    private static String join(List<Integer> widths) {
+        return String.join(",", widths.stream().map(String::valueOf).toList());
+    }
+
+    /** A line of plain progress: "epoch 2: 1,200/9,800 examples (12%), ..." or "eval valid: ...". */
+    private static final java.util.regex.Pattern PROGRESS_LINE =
+            java.util.regex.Pattern.compile("(?m)^(epoch \\d+|eval \\w+): [\\d,]+/[\\d,]+ examples");
+
+    @Test
+    void plainProgressWritesWholeLinesAndQuietWritesNone() {
+        Run plain = run(small(root.resolve("run-plain"), "--progress=plain", "--progress-every=0.000001"));
+        assertEquals(0, plain.code(), plain.err());
+        assertTrue(!plain.out().contains("\r") && !plain.err().contains("\r"), "no carriage returns:\n" + plain.out());
+        assertTrue(PROGRESS_LINE.matcher(plain.out()).find(), "progress lines expected:\n" + plain.out());
+        assertTrue(plain.out().contains("ex/s") && plain.out().contains(", loss "), plain.out());
+
+        Run quiet = run(small(root.resolve("run-quiet"), "--progress=plain", "--progress-every=0.000001", "--quiet"));
+        assertEquals(0, quiet.code(), quiet.err());
+        assertTrue(!PROGRESS_LINE.matcher(quiet.out()).find(), "no progress line with --quiet:\n" + quiet.out());
+        assertTrue(quiet.out().contains("epoch  train-loss") && quiet.out().contains("Results in "),
+                "the results still print:\n" + quiet.out());
+        assertTrue(quiet.out().contains("epoch 1: train loss"), "the per-epoch result line still prints:\n" + quiet.out());
     }
 }

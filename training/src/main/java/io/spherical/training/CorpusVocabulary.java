@@ -4,6 +4,7 @@ import io.spherical.api.UserException;
 import io.spherical.models.lm.Vocabulary;
 import io.spherical.training.data.Corpus;
 import io.spherical.training.data.Split;
+import io.spherical.training.data.prepared.PreparedCorpus;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -14,6 +15,22 @@ public final class CorpusVocabulary {
 
     /** Counts words over the training chunks (streaming) and keeps those seen at least minCount times. */
     public static Vocabulary of(Corpus corpus, int minCount) {
+        return of(corpus, minCount, 0);
+    }
+
+    /**
+     * The vocabulary of the training split: the words seen at least {@code minCount} times, at most the
+     * {@code vocabSize} most frequent of them (0: no limit; ties alphabetical), besides {@code </s>} and
+     * {@code <unk>}. A prepared corpus gives it from its counts without reading the text.
+     */
+    public static Vocabulary of(Corpus corpus, int minCount, int vocabSize) {
+        if (corpus instanceof PreparedCorpus p) {
+            return p.vocabulary(minCount, vocabSize);
+        }
+        return count(corpus, minCount).limited(vocabSize);
+    }
+
+    private static Vocabulary count(Corpus corpus, int minCount) {
         Map<String, Long> counts = new HashMap<>();
         long eos = 0;
         long tokens = 0;

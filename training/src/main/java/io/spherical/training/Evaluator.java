@@ -35,7 +35,7 @@ final class Evaluator {
         int ctx = model.config().context();
         Metrics.Accumulator acc = new Metrics.Accumulator();
         if (chunks.size() == 1 && !cache.containsKey(split)) {
-            cache.put(split, List.of(IdStream.of(chunks.get(0).sentences(), vocab)));
+            cache.put(split, List.of(chunks.get(0).ids(vocab)));
         }
         long known = chunks.size() == 1 ? cache.get(split).get(0).size() : Long.MAX_VALUE;
         long total = Math.min(limit > 0 ? limit : Long.MAX_VALUE, known);
@@ -45,7 +45,7 @@ final class Evaluator {
         try (Tensor scores = backend.zeros(m, classes)) {
             long done = 0;
             for (int ci = 0; ci < chunks.size() && done < total; ci++) {
-                IdStream s = chunks.size() == 1 ? cache.get(split).get(0) : IdStream.of(chunks.get(ci).sentences(), vocab);
+                IdStream s = chunks.size() == 1 ? cache.get(split).get(0) : chunks.get(ci).ids(vocab);
                 for (int t0 = 0; t0 < s.size() && done < total; t0 += m) {
                     int n = (int) Math.min(Math.min(m, s.size() - t0), total - done);
                     int[] c = new int[n * ctx];

@@ -12,10 +12,12 @@ import io.spherical.models.lm.Vocabulary;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.NgramLanguageModel;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -23,8 +25,9 @@ import java.util.Map;
 
 /**
  * The files of a run: {@code checkpoint.zip} (see {@link Checkpoint}), {@code run.json} (configuration, provenance,
- * history, timings, the output layer's diagnostics) and {@code metrics.csv}. Every write is atomic (a temporary
- * sibling, then a rename), so an interruption never leaves a half-written file.
+ * history, timings, the output layer's diagnostics) and {@code metrics.csv}. Every write is atomic and durable (a
+ * temporary sibling forced to disk, a rename, then the directory forced), so neither an interruption nor a power cut
+ * leaves an empty or half-written file.
  */
 public final class RunDirectory {
     /** The checkpoint's file name in a run directory. */
@@ -87,6 +90,16 @@ public final class RunDirectory {
         ObjectNode l = m.putObject("loss");
         l.put("name", loss.name());
         l.set("values", Checkpoint.JSON.valueToTree(loss.values()));
+        ObjectNode eff = m.putObject("effective");         // every setting derived from D, as the model uses it
+        if (mc.output().spherical()) {
+            eff.set("loss", Checkpoint.JSON.valueToTree(new java.util.TreeMap<>(loss.effectiveValues(vocab.size()))));
+            eff.put("stepBound", mc.stepBound());
+        }
+        switch (mc.output()) {
+            case SAMPLED -> eff.put("samples", NgramLanguageModel.samples(mc, vocab.size()));
+            case ADAPTIVE -> eff.set("cutoffs", Checkpoint.JSON.valueToTree(NgramLanguageModel.cutoffs(mc, vocab.size())));
+            default -> { }
+        }
         ObjectNode o = m.putObject("optimizer");
         o.put("name", opt.name());
         o.set("values", Checkpoint.JSON.valueToTree(opt.values()));
@@ -142,15 +155,23 @@ public final class RunDirectory {
                 Double.isNaN(v.perplexity()) ? "" : String.format(Locale.ROOT, "%.4f", v.perplexity()), eps, secs);
     }
 
-    /** Writes a file via a temporary sibling and a rename. */
+    /**
+     * Writes a file atomically and durably: a temporary sibling forced to disk, renamed over the file, then the
+     * directory forced ({@link Checkpoint#forceDirectory}).
+     */
     public static void writeAtomically(Path file, byte[] data) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
             Files.write(tmp, data);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }
+        Checkpoint.forceDirectory(dir);
     }
 
     static String version() {

@@ -114,9 +114,9 @@ public final class Trainer {
             }
             group.barrier();            // every worker has checked before worker 0 writes the first checkpoint
             listener.status("Building the vocabulary from " + corpus.describe() + " ...");
-            vocab = CorpusVocabulary.of(corpus, tc.minCount());
-            listener.status("Vocabulary: " + vocab.size() + " words (min count " + tc.minCount()
-                    + ", <unk> and </s> included)");
+            vocab = CorpusVocabulary.of(corpus, tc.minCount(), tc.vocabSize());
+            listener.status("Vocabulary: " + vocab.size() + " words (min count " + tc.minCount() + (tc.vocabSize() > 0
+                    ? ", at most " + tc.vocabSize() + " words" : "") + ", <unk> and </s> included)");
             tc = capBatch(run, tc, vocab);
         }
         run.dir.prepare();
@@ -165,7 +165,7 @@ public final class Trainer {
         List<Corpus.Chunk> trainChunks = run.corpus.chunks(Split.TRAIN);
         long epochExamples = tc.maxTrainExamples() > 0 ? tc.maxTrainExamples() : Long.MAX_VALUE;
         int epoch = run.progress.epoch();
-        int[] chunkOrder = permutation(trainChunks.size(), new Random(run.mc.seed() * 7919 + epoch));
+        int[] chunkOrder = IdStream.permutation(trainChunks.size(), new Random(run.mc.seed() * 7919 + epoch));
         long known = trainChunks.size() == 1
                 ? stream(run.cache, trainChunks, 0, run.vocab, Split.TRAIN).size() : Long.MAX_VALUE;
         long epochTotal = Math.min(epochExamples, known);
@@ -183,7 +183,7 @@ public final class Trainer {
         Progress p = run.progress;
         for (int ci = p.chunk(); ci < chunkOrder.length && p.doneInEpoch() < epochExamples; ci++) {
             IdStream stream = stream(run.cache, trainChunks, chunkOrder[ci], run.vocab, Split.TRAIN);
-            int[] order = permutation(stream.size(), new Random(run.mc.seed() * 1_000_003L + epoch * 7919L
+            int[] order = IdStream.permutation(stream.size(), new Random(run.mc.seed() * 1_000_003L + epoch * 7919L
                     + chunkOrder[ci]));
             long off = ci == p.chunk() ? p.offset() : 0;
             while (off < order.length && p.doneInEpoch() < epochExamples) {
@@ -206,7 +206,11 @@ public final class Trainer {
                             : run.parallel.step(share(cIds, m, ctx, myCtx), share(tIds, m, 1, myTargets),
                             m / group.size(), lr);
                 } catch (DivergenceException e) {
-                    throw e.at(epoch + 1, p.step() + 1, run.dir.checkpoint());
+                    throw e.at(epoch + 1, p.step() + 1, lr, run.dir.checkpoint());
+                }
+                if (!Double.isFinite(l)) {
+                    throw new DivergenceException("the training loss is " + l).at(epoch + 1, p.step() + 1, lr,
+                            run.dir.checkpoint());
                 }
                 off += m;
                 p = p.afterBatch(ci, off, m, l);
@@ -259,10 +263,18 @@ public final class Trainer {
         Metrics valid = evaluator.evaluate(run.model, run.corpus.chunks(Split.VALID), run.vocab, Split.VALID,
                 run.tc.maxEvalExamples(), run.listener, run.cache);
         double trainLoss = p.lossSum() / Math.max(1, p.lossCount());
-        run.history.add(new HistoryRow(epoch + 1, trainLoss, valid, eps, secs));
+        if (!Double.isFinite(valid.loss()) || !Double.isFinite(trainLoss)) {   // before the checkpoint is replaced
+            String what = Double.isFinite(trainLoss) ? "the validation loss is " + valid.loss()
+                    : "the epoch's mean training loss is " + trainLoss;
+            throw new DivergenceException(what).at(epoch + 1, p.step(), run.tc.learningRate() * p.lrScale(),
+                    run.dir.checkpoint());
+        }
+        Map<String, Long> counters = run.model.output().diagnostics();
+        run.history.add(new HistoryRow(epoch + 1, trainLoss, valid, eps, secs, counters.getOrDefault("controlledSteps",
+                0L), counters.getOrDefault("hostSolves", 0L)));
         run.listener.epochEnded(epoch + 1, valid, trainLoss, eps);
         double top10 = valid.topKError().get(10);
-        boolean improved = top10 < p.bestTop10();
+        boolean improved = HistoryRow.lastIsBest(run.history);  // the project's one tie rule: the earliest best
         int bad = improved ? 0 : p.badEpochs() + 1;
         double scale = run.tc.schedule().scaleAfterEpoch(p.lrScale(), improved);
         boolean stopEarly = run.tc.patience() > 0 && bad >= run.tc.patience();
@@ -307,23 +319,9 @@ public final class Trainer {
     private static IdStream stream(Map<Split, List<IdStream>> cache, List<Corpus.Chunk> chunks, int index,
                                    Vocabulary vocab, Split split) {
         if (chunks.size() == 1) {
-            return cache.computeIfAbsent(split, k -> List.of(IdStream.of(chunks.get(0).sentences(), vocab))).get(0);
+            return cache.computeIfAbsent(split, k -> List.of(chunks.get(0).ids(vocab))).get(0);
         }
-        return IdStream.of(chunks.get(index).sentences(), vocab);
-    }
-
-    static int[] permutation(int n, Random r) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
+        return chunks.get(index).ids(vocab);
     }
 
     /** What one call of {@link #train} works with. */

@@ -20,10 +20,12 @@ import java.util.Objects;
  * @param maxTrainExamples examples per epoch at most (0 = all), for quick runs
  * @param maxEvalExamples  validation/test examples at most (0 = all)
  * @param checkpointEvery  also write a checkpoint every this many steps (0 = at epoch ends only)
+ * @param vocabSize        at most this many words besides {@code </s>} and {@code <unk>}, the most frequent
+ *                         (0 = no limit; runs recorded before it existed read 0)
  */
 public record TrainingConfig(int epochs, int batch, double learningRate, Schedule schedule, String optimizer,
                              Map<String, Double> optimizerParams, int patience, int minCount, long maxTrainExamples,
-                             long maxEvalExamples, long checkpointEvery) {
+                             long maxEvalExamples, long checkpointEvery, int vocabSize) {
 
     /** Copies the map and checks every value. */
     public TrainingConfig {
@@ -38,6 +40,10 @@ public record TrainingConfig(int epochs, int batch, double learningRate, Schedul
         }
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new UserException("--lr must be a positive number, got " + learningRate + ".");
+        }
+        if (vocabSize < 0) {
+            throw new UserException("--vocab-size must be >= 1 (or 0 for no limit), got " + vocabSize
+                    + ". Fix: for example --vocab-size 200000.");
         }
         if (minCount < 1) {
             throw new UserException("--min-count must be >= 1, got " + minCount + ".");
@@ -68,7 +74,7 @@ public record TrainingConfig(int epochs, int batch, double learningRate, Schedul
     public Builder toBuilder() {
         return new Builder().epochs(epochs).batch(batch).learningRate(learningRate).schedule(schedule)
                 .optimizer(optimizer, optimizerParams).patience(patience).minCount(minCount)
-                .limits(maxTrainExamples, maxEvalExamples).checkpointEvery(checkpointEvery);
+                .limits(maxTrainExamples, maxEvalExamples).checkpointEvery(checkpointEvery).vocabSize(vocabSize);
     }
 
     /** Named setters for a {@link TrainingConfig}; {@link #build()} checks the values. */
@@ -81,6 +87,7 @@ public record TrainingConfig(int epochs, int batch, double learningRate, Schedul
         private Map<String, Double> optimizerParams = Map.of();
         private int patience = 2;
         private int minCount = 4;
+        private int vocabSize;
         private long maxTrainExamples;
         private long maxEvalExamples;
         private long checkpointEvery;
@@ -125,6 +132,12 @@ public record TrainingConfig(int epochs, int batch, double learningRate, Schedul
             return this;
         }
 
+        /** At most this many words besides {@code </s>} and {@code <unk>}, the most frequent (0: no limit). */
+        public Builder vocabSize(int v) {
+            vocabSize = v;
+            return this;
+        }
+
         /** Words seen fewer times in training become {@code <unk>}. */
         public Builder minCount(int v) {
             minCount = v;
@@ -147,7 +160,7 @@ public record TrainingConfig(int epochs, int batch, double learningRate, Schedul
         /** The configuration (checked). */
         public TrainingConfig build() {
             return new TrainingConfig(epochs, batch, learningRate, schedule, optimizer, optimizerParams, patience,
-                    minCount, maxTrainExamples, maxEvalExamples, checkpointEvery);
+                    minCount, maxTrainExamples, maxEvalExamples, checkpointEvery, vocabSize);
         }
     }
 }

@@ -44,6 +44,14 @@ class CheckpointTest {
             try (var files = Files.list(dir)) {
                 assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")), "no temporary file left behind");
             }
+            // parameters that are not finite never replace the last good checkpoint
+            Map<String, Tensor> diverged = new LinkedHashMap<>();
+            diverged.put("x", b.fromHost(new float[] {1, 2, Float.NaN, 4, Float.POSITIVE_INFINITY, 6}, 2, 3));
+            io.spherical.models.output.DivergenceException e = assertThrows(
+                    io.spherical.models.output.DivergenceException.class,
+                    () -> Checkpoint.write(file, Checkpoint.JSON.createObjectNode(), v, diverged, b));
+            assertTrue(e.getMessage().contains("not finite") && e.getMessage().contains("was not replaced"), e.getMessage());
+            assertArrayEquals(before, Files.readAllBytes(file), "the last good checkpoint must be intact");
         }
     }
 }

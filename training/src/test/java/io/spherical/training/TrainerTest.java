@@ -167,7 +167,7 @@ class TrainerTest {
                         new AtomicBoolean()));
         assertEquals(1, e.epoch());
         assertTrue(e.step() >= 1 && e.step() <= 40, "step " + e.step());
-        assertTrue(e.getMessage().contains("(epoch 1, step " + e.step() + ")")
+        assertTrue(e.getMessage().contains("(epoch 1, step " + e.step() + ", learning rate 1.0E30)")
                 && e.getMessage().contains(tmp.resolve("d").resolve(Trainer.CHECKPOINT).toString()), e.getMessage());
         assertTrue(java.nio.file.Files.exists(tmp.resolve("d").resolve(Trainer.CHECKPOINT)));
     }

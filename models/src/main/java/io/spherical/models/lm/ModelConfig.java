@@ -2,6 +2,7 @@ package io.spherical.models.lm;
 
 import io.spherical.api.UserException;
 import io.spherical.models.output.AdaptiveSoftmaxOutput;
+import io.spherical.models.output.FactoredConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,16 +27,24 @@ import java.util.Objects;
  * @param samples         sampled softmax: negatives per step (0 = chosen from the vocabulary size)
  * @param cutoffs         adaptive softmax: first word rank of each tail cluster (empty = chosen from the vocabulary
  *                        size)
+ * @param stepBound       factored layer: the step control's bound (docs/ALGORITHM.md 5; a departure from the paper's
+ *                        plain SGD step); positive infinity disables it (the paper's step); null in runs recorded
+ *                        before it existed, read as the default
  */
 public record ModelConfig(int context, int embedding, List<Integer> hidden, Activation activation, OutputKind output,
                           String loss, Map<String, Double> lossParams, float biasInput, int stabilisePeriod,
-                          int unfactorPeriod, long seed, int samples, List<Integer> cutoffs) {
+                          int unfactorPeriod, long seed, int samples, List<Integer> cutoffs, Double stepBound) {
 
     /** Copies the collections and checks every value. */
     public ModelConfig {
         hidden = List.copyOf(hidden);
         lossParams = Map.copyOf(lossParams);
         cutoffs = cutoffs == null ? List.of() : List.copyOf(cutoffs); // absent from runs written before it existed
+        stepBound = stepBound == null ? FactoredConfig.DEFAULT_STEP_BOUND : stepBound;
+        if (!(stepBound > 0)) {
+            throw new UserException("--step-bound must be > 0 (inf disables the step control), got " + stepBound
+                    + ". Fix: for example --step-bound 0.5 (the default) or --step-bound inf.");
+        }
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(loss, "loss");
@@ -89,7 +98,7 @@ public record ModelConfig(int context, int embedding, List<Integer> hidden, Acti
     public Builder toBuilder() {
         return new Builder().context(context).embedding(embedding).hidden(hidden).activation(activation).output(output)
                 .loss(loss, lossParams).biasInput(biasInput).stabilisePeriod(stabilisePeriod)
-                .unfactorPeriod(unfactorPeriod).seed(seed).samples(samples).cutoffs(cutoffs);
+                .unfactorPeriod(unfactorPeriod).seed(seed).samples(samples).cutoffs(cutoffs).stepBound(stepBound);
     }
 
     /** Width of the last hidden layer (the output layer's input). */
@@ -112,8 +121,15 @@ public record ModelConfig(int context, int embedding, List<Integer> hidden, Acti
         private long seed = 1L;
         private int samples;
         private List<Integer> cutoffs = List.of();
+        private double stepBound = FactoredConfig.DEFAULT_STEP_BOUND;
 
         private Builder() {
+        }
+
+        /** The factored layer's step-control bound (positive infinity: no control, the paper's plain step). */
+        public Builder stepBound(double v) {
+            stepBound = v;
+            return this;
         }
 
         /** Previous words used (n - 1). */
@@ -192,7 +208,7 @@ public record ModelConfig(int context, int embedding, List<Integer> hidden, Acti
         /** The configuration (checked). */
         public ModelConfig build() {
             return new ModelConfig(context, embedding, hidden, activation, output, loss, lossParams, biasInput,
-                    stabilisePeriod, unfactorPeriod, seed, samples, cutoffs);
+                    stabilisePeriod, unfactorPeriod, seed, samples, cutoffs, stepBound);
         }
     }
 }

@@ -61,7 +61,7 @@ public final class NgramLanguageModel implements AutoCloseable {
         hidden.forEach(l -> l.register(updater));
         int d = width;
         FactoredConfig fc = new FactoredConfig(vocab.size(), d, maxBatch, cfg.biasInput(), cfg.stabilisePeriod(),
-                cfg.unfactorPeriod(), 1000, cfg.seed() + 7, FactoredConfig.DEFAULT_STEP_BOUND);
+                cfg.unfactorPeriod(), 1000, cfg.seed() + 7, cfg.stepBound());
         this.output = switch (cfg.output()) {
             case FACTORED -> new FactoredSphericalOutput(b, fc, loss);
             case DENSE -> new DenseSphericalOutput(b, fc, loss);

@@ -68,6 +68,21 @@ public final class Vocabulary {
         return new Vocabulary(words, counts);
     }
 
+    /**
+     * The {@code n} most frequent words (ids 2 .. n + 1) besides {@code </s>} and {@code <unk>}, the others counted as
+     * {@code <unk>}; this vocabulary itself when {@code n} is 0 or it has no more words.
+     */
+    public Vocabulary limited(int n) {
+        if (n <= 0 || words.size() <= n + 2) {
+            return this;
+        }
+        long[] c = java.util.Arrays.copyOf(counts, n + 2);
+        for (int i = n + 2; i < counts.length; i++) {
+            c[1] += counts[i];
+        }
+        return new Vocabulary(words.subList(0, n + 2), c);
+    }
+
     /** The id of a word ({@code <unk>}'s id when unknown). */
     public int id(String word) {
         Integer i = index.get(word);

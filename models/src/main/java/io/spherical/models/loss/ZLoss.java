@@ -83,6 +83,12 @@ public final class ZLoss implements SphericalLoss {
         return Map.of("a", alpha, "b", beta, "top", top);
     }
 
+    /** The values with b the margin actually used at D = {@code classes} (derived from top when top &gt; 0). */
+    @Override
+    public Map<String, Double> effectiveValues(long classes) {
+        return Map.of("a", alpha, "b", beta(classes), "top", top);
+    }
+
     /** The margin beta for a layer of {@code classes} classes. */
     public double beta(long classes) {
         return top > 0 ? Math.sqrt(Math.max(0, classes / top - 1)) : beta;

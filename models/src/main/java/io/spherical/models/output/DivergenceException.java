@@ -28,10 +28,11 @@ public final class DivergenceException extends UserException {
         this.step = step;
     }
 
-    /** The same problem located at a (1-based) epoch and step, naming the last good checkpoint. */
-    public DivergenceException at(int atEpoch, long atStep, Path checkpoint) {
+    /** The same problem located at a (1-based) epoch and step and its learning rate, naming the last good checkpoint. */
+    public DivergenceException at(int atEpoch, long atStep, double learningRate, Path checkpoint) {
         DivergenceException e = new DivergenceException(what, atEpoch, atStep, "Training diverged: " + what + " (epoch "
-                + atEpoch + ", step " + atStep + "). The last good checkpoint is " + checkpoint + "." + FIX);
+                + atEpoch + ", step " + atStep + ", learning rate " + (float) learningRate + "). The last good checkpoint"
+                + " is " + checkpoint + " (kept unchanged)." + FIX);
         e.initCause(this);
         return e;
     }

@@ -41,17 +41,22 @@ class DriftTest {
             return SideBySide.run(backend, loss, 2000, 15, 8, STEPS, 0.05f, 0.5, cfg);
         } catch (DivergenceException e) {
             double inf = Double.POSITIVE_INFINITY;
-            return new SideBySide.Result(inf, inf, inf, inf, inf, inf, Double.NaN, Double.NaN, Double.NaN, -1, -1, -1, -1, -1);
+            return new SideBySide.Result(inf, inf, inf, inf, inf, inf, inf, Double.NaN, Double.NaN, Double.NaN, -1, -1, -1, -1, -1);
         }
     }
 
     private void check(SphericalLoss loss, boolean offMustBeWorse) {
         SideBySide.Result on = run(loss, true);
         SideBySide.Result off = run(loss, false);
-        System.out.printf("drift %s after %d steps: stabilised W %.2e dW %.2e dQ %.2e dwbar %.2e dL/dH %.2e monitor %.2e"
-                        + " | unstabilised W %.2e dW %.2e dQ %.2e dwbar %.2e dL/dH %.2e%n", loss, STEPS, on.w(), on.dw(),
-                on.dq(), on.dwbar(), on.grad(), on.driftMetric(), off.w(), off.dw(), off.dq(), off.dwbar(), off.grad());
-        assertTrue(on.w() < ON_TOL && on.dw() < ON_TOL && on.dq() < ON_TOL && on.dwbar() < ON_TOL && on.grad() < ON_TOL,
+        System.out.printf("drift %s after %d steps: stabilised W %.2e dW %.2e dQ %.2e dwbar %.2e dL/dH %.2e (of the start's"
+                        + " scale; of the step's own %.2e) monitor %.2e | unstabilised W %.2e dW %.2e dQ %.2e dwbar %.2e"
+                        + " dL/dH %.2e%n", loss, STEPS, on.w(), on.dw(), on.dq(), on.dwbar(), on.gradVsStart(), on.grad(),
+                on.driftMetric(), off.w(), off.dw(), off.dq(), off.dwbar(), off.gradVsStart());
+        // dL/dH is measured against the gradient's scale at the start of the run (SideBySide.Result.gradVsStart): a
+        // converged run's gradient almost vanishes, and the rounding of its outputs divided by it depends on which
+        // BLAS kernel the machine runs (9.1e-4 on one kernel, 1.3e-3 on another), not on the layer
+        assertTrue(on.w() < ON_TOL && on.dw() < ON_TOL && on.dq() < ON_TOL && on.dwbar() < ON_TOL
+                        && on.gradVsStart() < ON_TOL,
                 "stabilised run drifted: " + on);
         assertTrue(on.repairs() == 0 && on.hostSolves() == 0, "no repair and no host solve: " + on);
         double worstOn = Math.max(Math.max(on.w(), on.dq()), on.dwbar());

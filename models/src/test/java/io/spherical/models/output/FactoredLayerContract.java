@@ -198,6 +198,11 @@ public abstract class FactoredLayerContract {
         System.out.printf("no step control: %s%n", res);
         assertTrue(res.hostSolves() > 0 && res.controlled() == 0, res.toString());
         assertTrue(res.worst() < CHANGE_TOL, "the fallback keeps the update exact: " + res);
+        // the same case at the default bound: the control acts, so --step-bound inf (the paper's plain step) is what
+        // made the layer follow the unscaled float64 reference above
+        SideBySide.Result bounded = SideBySide.run(backend, new SquaredErrorLoss(), 1000, 31, 16, 5, 0.3f, 0.05,
+                FactoredConfig.of(1000, 31, 16).withPeriods(1, 0, 0));
+        assertTrue(bounded.controlled() > 0, "the default bound must act on this case: " + bounded);
     }
 
     @Test

@@ -42,8 +42,8 @@ import java.util.zip.ZipOutputStream;
  * The checkpoint format, version 1: a zip file holding {@code manifest.json} (configuration, provenance, progress,
  * the SHA-256 of every other entry), {@code vocab.tsv} (word TAB count, one per id) and one NumPy {@code .npy} file per
  * array under {@code arrays/}. Readable from Python with {@code zipfile}, {@code json} and {@code numpy.load}; no Java
- * serialisation. Written atomically: a temporary file in the same directory, fsync, then rename over the old one,
- * so a crash at any moment leaves the previous checkpoint intact.
+ * serialisation. Written atomically: a temporary file in the same directory, fsync, then rename over the old one and
+ * fsync of the directory, so a crash or a power cut at any moment leaves the previous checkpoint intact.
  */
 public final class Checkpoint {
     /** The value of the manifest's {@code format} field. */
@@ -92,6 +92,7 @@ public final class Checkpoint {
             ObjectNode shapes = m.putObject("arrays");
             try (OutputStream fo = Files.newOutputStream(tmp);
                  ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(fo, 1 << 20))) {
+
                 StringBuilder tsv = new StringBuilder();
                 long[] counts = vocab.counts();
                 for (int i = 0; i < vocab.size(); i++) {
@@ -104,10 +105,27 @@ public final class Checkpoint {
                     Tensor t = e.getValue();
                     String name = "arrays/" + e.getKey() + ".npy";
                     shapes.putArray(e.getKey()).add(t.rows()).add(t.cols());
-                    zip.putNextEntry(new ZipEntry(name));
+                    // stored, not deflated: float32 weights hardly compress, and deflating a 200,000-word layer took
+                    // most of a warm start's time. A first pass computes the CRC the entry's header needs and checks
+                    // that every value is finite (parameters that are not never replace the last good checkpoint).
+                    byte[] header = Npy.header(t.rows(), t.cols());
+                    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                    crc.update(header);
+                    java.util.zip.CheckedOutputStream probe = new java.util.zip.CheckedOutputStream(
+                            OutputStream.nullOutputStream(), crc);
+                    if (!writeData(t, b, block, bytes, probe)) {
+                        throw new io.spherical.models.output.DivergenceException("the array " + e.getKey() + " holds "
+                                + "values that are not finite; the checkpoint " + file + " was not replaced");
+                    }
+                    ZipEntry entry = new ZipEntry(name);
+                    entry.setMethod(ZipEntry.STORED);
+                    entry.setSize(header.length + 4L * t.rows() * t.cols());
+                    entry.setCompressedSize(entry.getSize());
+                    entry.setCrc(crc.getValue());
+                    zip.putNextEntry(entry);
                     MessageDigest md = sha256();
                     DigestOutputStream out = new DigestOutputStream(zip, md);
-                    out.write(Npy.header(t.rows(), t.cols()));
+                    out.write(header);
                     writeData(t, b, block, bytes, out);
                     out.flush();
                     zip.closeEntry();
@@ -124,6 +142,7 @@ public final class Checkpoint {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
             tmp = null;
+            forceDirectory(dir);
         } catch (IOException e) {
             throw new UserException("Cannot write the checkpoint " + file + ": " + e.getMessage()
                     + ". The previous checkpoint, if any, is intact. Fix: free disk space or choose a writable --out.", e);
@@ -138,7 +157,22 @@ public final class Checkpoint {
         }
     }
 
-    private static void writeData(Tensor t, Backend b, float[] block, ByteBuffer bytes, OutputStream out) throws IOException {
+    /**
+     * Forces a directory's entries to disk, so that a file just renamed into it survives a power cut (the last step of
+     * every atomic write of a run's files). File systems that cannot open or force a directory (Windows, some network
+     * ones) throw; there the rename is as durable as they make it, and that is ignored.
+     */
+    public static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // no directory fsync on this file system: nothing more can be done
+        }
+    }
+
+    /** Writes the array's values; false when one of them is not finite (the caller then keeps the old checkpoint). */
+    private static boolean writeData(Tensor t, Backend b, float[] block, ByteBuffer bytes, OutputStream out)
+            throws IOException {
         int cols = t.cols();
         int rowsPerBlock = Math.max(1, block.length / Math.max(cols, 1));
         if (cols > block.length) {
@@ -146,16 +180,28 @@ public final class Checkpoint {
             ByteBuffer bb = ByteBuffer.allocate(all.length * 4).order(ByteOrder.LITTLE_ENDIAN);
             bb.asFloatBuffer().put(all);
             out.write(bb.array());
-            return;
+            return finite(all, all.length);
         }
+        boolean finite = true;
         for (int r0 = 0; r0 < t.rows(); r0 += rowsPerBlock) {
             int r1 = Math.min(t.rows(), r0 + rowsPerBlock);
             int n = (r1 - r0) * cols;
             b.download(t.rowRange(r0, r1), block);
+            finite &= finite(block, n);
             bytes.clear();
             bytes.asFloatBuffer().put(block, 0, n);
             out.write(bytes.array(), 0, n * 4);
         }
+        return finite;
+    }
+
+    private static boolean finite(float[] v, int n) {
+        for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(v[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void putEntry(ZipOutputStream zip, String name, byte[] data, ObjectNode sums) throws IOException {
@@ -181,6 +227,13 @@ public final class Checkpoint {
      * @throws UserException for a missing, truncated, foreign or corrupted file
      */
     public static Checkpoint read(Path file) {
+        try {
+            if (Files.isRegularFile(file) && Files.size(file) == 0) {
+                throw damaged(file, "it is empty (0 bytes)");
+            }
+        } catch (IOException e) {
+            throw unusable(file, e.getMessage());
+        }
         try (ZipFile zip = new ZipFile(file.toFile())) {
             ZipEntry me = zip.getEntry("manifest.json");
             if (me == null) {
@@ -214,7 +267,7 @@ public final class Checkpoint {
         } catch (NoSuchFileException e) {
             throw new UserException("No checkpoint at " + file + ". Fix: check the run directory, or train without --resume.", e);
         } catch (ZipException e) {
-            throw unusable(file, "it is truncated or not a zip file (" + e.getMessage() + ")");
+            throw damaged(file, "it is truncated or not a zip file (" + e.getMessage() + ")");
         } catch (IOException | NumberFormatException e) {
             throw unusable(file, e.getMessage());
         }
@@ -272,7 +325,7 @@ public final class Checkpoint {
                 }
             }
         } catch (ZipException e) {
-            throw unusable(file, "it is truncated or not a zip file (" + e.getMessage() + ")");
+            throw damaged(file, "it is truncated or not a zip file (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw unusable(file, e.getMessage());
         }
@@ -296,7 +349,19 @@ public final class Checkpoint {
     }
 
     private static UserException unusable(Path file, String why) {
-        return new UserException("Cannot use the checkpoint " + file + ": " + why + ". Fix: resume from an intact "
-                + "checkpoint or start a new run in another --out directory.");
+        return new UserException("Cannot use the checkpoint " + file + ": " + oneLine(why) + ". Fix: resume from an "
+                + "intact checkpoint or start a new run in another --out directory.");
+    }
+
+    /** An empty or cut-short file (an interrupted copy, a full disk): deleting it lets the protocol recompute it. */
+    private static UserException damaged(Path file, String why) {
+        return new UserException("Cannot use the checkpoint " + file + ": " + oneLine(why) + ". Fix: delete it and run "
+                + "the same command again (an experiment retrains or retests what it held; a single run then starts "
+                + "afresh without --resume), or put back an intact copy.");
+    }
+
+    /** A reason on one line (parsers' messages may span several). */
+    private static String oneLine(String why) {
+        return why == null ? "unreadable" : why.replaceAll("\\s+", " ").strip();
     }
 }

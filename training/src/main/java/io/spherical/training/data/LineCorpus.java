@@ -48,6 +48,31 @@ public final class LineCorpus implements Corpus {
                 + "train.txt valid.txt test.txt (or ptb.*.txt, wiki.*.tokens), one sentence per line.");
     }
 
+    /** The file of each split. */
+    public Map<Split, List<Path>> files() {
+        Map<Split, List<Path>> m = new EnumMap<>(Split.class);
+        files.forEach((s, f) -> m.put(s, List.of(f)));
+        return m;
+    }
+
+    /** The directory. */
+    public Path directory() {
+        return dir;
+    }
+
+    /** The three files' total size in bytes. */
+    public long bytes() {
+        long n = 0;
+        for (Path f : files.values()) {
+            try {
+                n += Files.size(f);
+            } catch (java.io.IOException e) {
+                throw new UserException("Cannot read " + f + ": " + e.getMessage() + ". Fix: check permissions.", e);
+            }
+        }
+        return n;
+    }
+
     @Override
     public String spec() {
         return dir.toAbsolutePath().normalize().toString();

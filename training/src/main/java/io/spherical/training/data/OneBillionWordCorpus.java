@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -44,6 +45,20 @@ public final class OneBillionWordCorpus implements Corpus {
         } catch (IOException e) {
             throw new UserException("Cannot list " + dir + ": " + e.getMessage() + ". Fix: check permissions.", e);
         }
+    }
+
+    /** The shards of each split (validation: held-out shard 1, test: held-out shard 0). */
+    public Map<Split, List<Path>> files() {
+        Map<Split, List<Path>> m = new java.util.EnumMap<>(Split.class);
+        m.put(Split.TRAIN, train);
+        m.put(Split.VALID, List.of(heldout.get(1)));
+        m.put(Split.TEST, List.of(heldout.get(0)));
+        return m;
+    }
+
+    /** The directory given as {@code 1bw:DIR}. */
+    public Path root() {
+        return root;
     }
 
     @Override

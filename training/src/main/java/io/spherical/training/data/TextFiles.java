@@ -30,9 +30,20 @@ public final class TextFiles {
      * @throws UserException when the file is missing, unreadable, binary, not UTF-8 or has an absurdly long line
      */
     public static List<String[]> sentences(Path file, Function<String, String[]> tokenize) {
+        List<String[]> out = new ArrayList<>();
+        forEachSentence(file, tokenize, out::add);
+        return out;
+    }
+
+    /**
+     * Streams a file's sentences to {@code sink}, line by line, never holding the file in memory.
+     *
+     * @throws UserException as {@link #sentences}
+     */
+    public static void forEachSentence(Path file, Function<String, String[]> tokenize,
+                                       java.util.function.Consumer<String[]> sink) {
         CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        List<String[]> out = new ArrayList<>();
         try (InputStream in = Files.newInputStream(file);
              BufferedReader r = new BufferedReader(new InputStreamReader(in, dec), 1 << 16)) {
             StringBuilder line = new StringBuilder();
@@ -57,7 +68,7 @@ public final class TextFiles {
                 lineNo++;
                 String[] toks = tokenize.apply(line.toString());
                 if (toks != null && toks.length > 0) {
-                    out.add(toks);
+                    sink.accept(toks);
                 }
                 if (ch < 0) {
                     break;
@@ -72,7 +83,6 @@ public final class TextFiles {
             throw new UserException("Cannot read corpus file " + file + ": " + e.getMessage()
                     + ". Fix: check that it exists and is readable.", e);
         }
-        return out;
     }
 
     /** Splits on white space; null for a blank line. */

@@ -22,14 +22,20 @@ public final class Grid {
     private Grid() {
     }
 
+    /** Refuses, in one line naming {@code option}, any name that is not one of {@link #KINDS}. */
+    public static void checkKinds(java.util.Collection<String> names, String option) {
+        List<String> unknown = names.stream().filter(k -> !KINDS.contains(k)).toList();
+        if (!unknown.isEmpty()) {
+            throw new UserException("Unknown kind(s) " + unknown + " in " + option + ". Fix: use some of " + KINDS + ".");
+        }
+    }
+
     /** The candidates of {@code kinds} for a vocabulary of {@code vocab} words. */
     public static List<Candidate> candidates(ModelConfig base, int vocab, List<String> kinds, List<Double> rates,
                                              List<Schedule> schedules) {
         List<Candidate> out = new ArrayList<>();
+        checkKinds(kinds, "--kinds");
         for (String kind : kinds) {
-            if (!KINDS.contains(kind)) {
-                throw new UserException("Unknown kind '" + kind + "'. Fix: use some of " + KINDS + ".");
-            }
             List<ModelConfig> models = new ArrayList<>();
             List<String> names = new ArrayList<>();
             switch (kind) {

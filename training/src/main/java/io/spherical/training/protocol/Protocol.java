@@ -1,11 +1,13 @@
 package io.spherical.training.protocol;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.spherical.api.UserException;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.output.DivergenceException;
 import io.spherical.training.HistoryRow;
 import io.spherical.training.Metrics;
 import io.spherical.training.RunDirectory;
+import io.spherical.training.Schedule;
 import io.spherical.training.Trainer;
 import io.spherical.training.TrainingConfig;
 import io.spherical.training.TrainingListener;
@@ -55,11 +57,18 @@ public final class Protocol {
      * seconds until its best interval and in all.
      */
     public record Outcome(String kind, String run, Candidate selected, Metrics test, Map<Double, Double> budgetTop10,
-                          double secondsToBest, double trainSeconds) {
+                          double secondsToBest, double trainSeconds, long controlledSteps, long hostSolves,
+                          int slowIntervals) {
     }
 
-    /** How many times the tuning grid of a kind is extended at its edge (doubling up, or quartering down). */
-    static final int EXTENSIONS = 2;
+    /**
+     * How many times the tuning grid of a kind is extended at each edge: doubling while the largest rate tried wins,
+     * halving while the smallest wins, quartering while every rate diverges. selection.csv says whether the chosen
+     * rate ended interior (a larger and a smaller rate tried and worse) or still at an edge when the extensions ran out.
+     */
+    static final int EXTENSIONS = 5;
+    /** The plateau schedule halves after an interval without improvement: tuning needs this many to show it acting. */
+    static final int SCHEDULE_INTERVALS = 3;
 
     private final Trainer trainer;
     private final Corpus corpus;
@@ -91,6 +100,7 @@ public final class Protocol {
      * later full run reuses the tuning and goes on); null when interrupted.
      */
     public List<Outcome> run(List<Candidate> candidates, boolean tuningOnly) {
+        checkSchedules(candidates.stream().map(Candidate::schedule).toList(), s.tuneIntervals());
         observer.stage("tuning");
         Map<String, Candidate> best = tune(candidates);
         if (best == null) {
@@ -102,9 +112,9 @@ public final class Protocol {
 
         observer.stage("final");
         StringBuilder curves = new StringBuilder("kind,run,interval,examples,train_seconds,valid_top1,valid_top10,"
-                + "valid_top100,valid_mrr,valid_perplexity\n");
+                + "valid_top100,valid_mrr,valid_perplexity,interval_seconds,slow,controlled_steps,host_solves\n");
         Map<String, Candidate> finals = new LinkedHashMap<>();
-        Map<String, double[]> finalSeconds = new LinkedHashMap<>();
+        Map<String, List<HistoryRow>> finalHistory = new LinkedHashMap<>();
         for (Candidate c : best.values()) {
             int seeds = s.seeded().contains(c.kind()) ? s.seeds() : 1;
             for (int seed = 1; seed <= seeds; seed++) {
@@ -118,23 +128,19 @@ public final class Protocol {
                     return null;
                 }
                 double t = 0;
-                double toBest = 0;
-                double bestTop10 = Double.POSITIVE_INFINITY;
+                double median = RunFigures.median(h);
                 for (HistoryRow r : h) {
                     t += r.seconds();
                     Metrics m = r.metrics();
-                    if (m.topKError().get(10) < bestTop10) {
-                        bestTop10 = m.topKError().get(10);
-                        toBest = t;
-                    }
-                    curves.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.4f,%.4f,%.4f,%.4f,%s%n", c.kind(), run,
-                            r.epoch(), r.epoch() * s.interval(), t, m.topKError().get(1), m.topKError().get(10),
-                            m.topKError().get(100), m.mrr(), Double.isNaN(m.perplexity()) ? ""
-                                    : String.format(Locale.ROOT, "%.2f", m.perplexity())));
+                    curves.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.4f,%.4f,%.4f,%.4f,%s,%.1f,%s,%d,%d%n",
+                            c.kind(), run, r.epoch(), r.epoch() * s.interval(), t, m.topKError().get(1),
+                            m.topKError().get(10), m.topKError().get(100), m.mrr(), Double.isNaN(m.perplexity()) ? ""
+                                    : String.format(Locale.ROOT, "%.2f", m.perplexity()), r.seconds(),
+                            r.seconds() > RunFigures.SLOW * median, r.controlledSteps(), r.hostSolves()));
                 }
                 if (!h.isEmpty()) {
                     finals.put(run, c);
-                    finalSeconds.put(run, new double[] {toBest, t});
+                    finalHistory.put(run, h);
                 }
             }
         }
@@ -145,7 +151,7 @@ public final class Protocol {
         StringBuilder fin = new StringBuilder("kind,run,candidate,best_interval,top1,top5,top10,top20,top50,top100,mrr,"
                 + "perplexity");
         s.budgets().forEach(b -> fin.append(String.format(Locale.ROOT, ",test_top10_within_%.0fs", b)));
-        fin.append(",seconds_to_best,train_seconds\n");
+        fin.append(",seconds_to_best,train_seconds,controlled_steps,host_solves,slow_intervals\n");
         for (Map.Entry<String, Candidate> e : finals.entrySet()) {
             Path dir = out.resolve("final").resolve(e.getKey());
             observer.run("test", e.getKey());
@@ -162,8 +168,12 @@ public final class Protocol {
                 }
             });
             Candidate c = e.getValue();
-            double[] secs = finalSeconds.get(e.getKey());
-            outcomes.add(new Outcome(c.kind(), e.getKey(), c, m, within, secs[0], secs[1]));
+            List<HistoryRow> h = finalHistory.get(e.getKey());
+            HistoryRow last = h.get(h.size() - 1);
+            double toBest = RunFigures.secondsToBest(h);
+            int slow = RunFigures.slowIntervals(h);
+            outcomes.add(new Outcome(c.kind(), e.getKey(), c, m, within, toBest, seconds(h), last.controlledSteps(),
+                    last.hostSolves(), slow));
             Map<Integer, Double> k = m.topKError();
             fin.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%s", c.kind(),
                     e.getKey(), c.name(), Snapshots.index(dir).getOrDefault(Snapshots.BEST, 0), k.get(1), k.get(5),
@@ -171,7 +181,8 @@ public final class Protocol {
                     Double.isNaN(m.perplexity()) ? "" : String.format(Locale.ROOT, "%.2f", m.perplexity())));
             s.budgets().forEach(b -> fin.append(within.containsKey(b)
                     ? String.format(Locale.ROOT, ",%.4f", within.get(b)) : ","));
-            fin.append(String.format(Locale.ROOT, ",%.1f,%.1f%n", secs[0], secs[1]));
+            fin.append(String.format(Locale.ROOT, ",%.1f,%.1f,%d,%d,%d%n", toBest, seconds(h), last.controlledSteps(),
+                    last.hostSolves(), slow));
         }
         write("final.csv", fin);
         return outcomes;
@@ -188,10 +199,12 @@ public final class Protocol {
         candidates.forEach(c -> byKind.computeIfAbsent(c.kind(), k -> new ArrayList<>()).add(c));
         Map<String, Candidate> best = new LinkedHashMap<>();
         Map<String, Double> bestScore = new LinkedHashMap<>();
+        Map<String, List<Candidate>> ratesTried = new LinkedHashMap<>();
         StringBuilder tuning = new StringBuilder("kind,candidate,learning_rate,schedule,best_valid_top10,train_seconds,"
-                + "diverged\n");
+                + "diverged,lr_halvings,controlled_steps,host_solves\n");
         for (Map.Entry<String, List<Candidate>> kind : byKind.entrySet()) {
             List<Candidate> tried = new ArrayList<>();
+            ratesTried.put(kind.getKey(), tried);
             List<Candidate> todo = kind.getValue();
             int up = 0;
             int down = 0;
@@ -205,9 +218,11 @@ public final class Protocol {
                     }
                     tried.add(c);
                     double score = h.stream().mapToDouble(r -> r.metrics().topKError().get(10)).min().orElse(Double.NaN);
-                    tuning.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%.1f,%s%n", c.kind(), c.name(),
+                    tuning.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%.1f,%s,%d,%d,%d%n", c.kind(), c.name(),
                             c.learningRate(), c.schedule().label(), h.isEmpty() ? ""
-                                    : String.format(Locale.ROOT, "%.4f", score), seconds(h), h.isEmpty()));
+                                    : String.format(Locale.ROOT, "%.4f", score), seconds(h), h.isEmpty(),
+                            RunFigures.halvings(c, h), h.isEmpty() ? 0 : h.get(h.size() - 1).controlledSteps(),
+                            h.isEmpty() ? 0 : h.get(h.size() - 1).hostSolves()));
                     if (!h.isEmpty() && (!bestScore.containsKey(c.kind()) || score < bestScore.get(c.kind()))) {
                         best.put(c.kind(), c);
                         bestScore.put(c.kind(), score);
@@ -222,17 +237,33 @@ public final class Protocol {
                 } else if (b != null && b.learningRate() == max && up < EXTENSIONS) {
                     up++;
                     todo = List.of(b.withRate(max * 2));
+                } else if (b != null && b.learningRate() == min && max > min && down < EXTENSIONS) {
+                    down++;
+                    todo = List.of(b.withRate(min / 2));
                 } else {
                     todo = List.of();
                 }
             }
         }
         write("tuning.csv", tuning);
-        StringBuilder selection = new StringBuilder("kind,candidate,learning_rate,schedule,best_valid_top10\n");
-        best.forEach((kind, c) -> selection.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%.4f%n", kind, c.name(),
-                c.learningRate(), c.schedule().label(), bestScore.get(kind))));
+        StringBuilder selection = new StringBuilder("kind,candidate,learning_rate,schedule,best_valid_top10,rate\n");
+        best.forEach((kind, c) -> selection.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%.4f,%s%n", kind, c.name(),
+                c.learningRate(), c.schedule().label(), bestScore.get(kind), RunFigures.position(c, ratesTried.get(kind)))));
         write("selection.csv", selection);
         return best;
+    }
+
+    /**
+     * Refuses a schedule axis that cannot act: with several schedules, tuning needs {@link #SCHEDULE_INTERVALS}
+     * intervals, since the plateau schedule halves the rate only after an interval without improvement.
+     */
+    public static void checkSchedules(List<Schedule> schedules, int tuneIntervals) {
+        if (schedules.stream().distinct().count() > 1 && tuneIntervals < SCHEDULE_INTERVALS) {
+            throw new UserException("Tuning several schedules needs at least " + SCHEDULE_INTERVALS + " intervals per "
+                    + "candidate (the plateau schedule halves the rate only after an interval without improvement), got "
+                    + tuneIntervals + ". Fix: pass --tune-intervals " + SCHEDULE_INTERVALS + " or more, or one "
+                    + "--schedules value.");
+        }
     }
 
     private TrainingConfig config(Candidate c, int intervals, int patience) {
@@ -244,6 +275,7 @@ public final class Protocol {
         return h.stream().mapToDouble(HistoryRow::seconds).sum();
     }
 
+
     /**
      * The validation history of a run: read back when it finished before, else trained (resumed when it has a
      * checkpoint); empty when it diverged; null when interrupted.
@@ -251,8 +283,19 @@ public final class Protocol {
     private List<HistoryRow> trainOnce(Path dir, ModelConfig mc, TrainingConfig tc, TrainingListener l) {
         Path done = dir.resolve("done.json");
         try {
-            if (Files.exists(done)) {
-                return Checkpoint.JSON.readValue(done.toFile(), new TypeReference<List<HistoryRow>>() { });
+            List<HistoryRow> finished = StateFiles.read(done, new TypeReference<List<HistoryRow>>() { },
+                    "the run is read back from its checkpoint or trained again", l::status);
+            if (finished != null) {
+                return finished;
+            }
+            // finished but done.json unwritten or lost: read back, as resuming would reopen a run that stopped early
+            Path checkpoint = dir.resolve(Trainer.CHECKPOINT);
+            var manifest = Files.exists(checkpoint) ? Checkpoint.read(checkpoint).manifest() : null;
+            if (manifest != null && manifest.path("progress").path("finished").asBoolean()) {
+                finished = Checkpoint.JSON.readerFor(new TypeReference<List<HistoryRow>>() { })
+                        .readValue(manifest.get("history"));
+                RunDirectory.writeAtomically(done, Checkpoint.JSON.writeValueAsBytes(finished));
+                return finished;
             }
             List<HistoryRow> h;
             try {
@@ -279,10 +322,12 @@ public final class Protocol {
     private Map<String, Metrics> testOnce(Path dir) {
         Path test = dir.resolve("test.json");
         try {
-            if (Files.exists(test)) {
-                return Checkpoint.JSON.readValue(test.toFile(), new TypeReference<LinkedHashMap<String, Metrics>>() { });
+            Map<String, Metrics> tested = StateFiles.read(test, new TypeReference<LinkedHashMap<String, Metrics>>() { },
+                    "the test metrics are computed again", listener::status);
+            if (tested != null) {
+                return tested;
             }
-            Map<String, Integer> index = new LinkedHashMap<>(Snapshots.index(dir));
+            Map<String, Integer> index = new LinkedHashMap<>(Snapshots.index(dir, listener::status));
             if (!index.containsKey(Snapshots.BEST)) {       // no snapshot kept: the run's last checkpoint stands in
                 index.put(Trainer.CHECKPOINT, 0);
             }

@@ -8,13 +8,16 @@ import io.spherical.training.TrainingListener;
 import io.spherical.training.checkpoint.Checkpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * What a final run keeps besides its last checkpoint, for the test stage: {@code best.zip}, the checkpoint of its best
@@ -42,12 +45,36 @@ final class Snapshots implements TrainingListener {
         return String.format(Locale.ROOT, "at-%.0fs.zip", seconds);
     }
 
-    /** Which interval each snapshot holds ({@code best.zip} and the budgets' files), empty when none was kept. */
+    /**
+     * Which interval each snapshot holds ({@code best.zip} and the budgets' files), empty when none was kept; as
+     * {@link #index(Path, Consumer)} without its status lines.
+     */
     static Map<String, Integer> index(Path dir) {
+        return index(dir, message -> { });
+    }
+
+    /**
+     * Which interval each snapshot holds; an empty or truncated {@code snapshots.json} is deleted and reads as empty
+     * (the test stage then uses the run's last checkpoint), and a listed file that is gone is left out (the test stage
+     * goes on without it), each said in one line to {@code status}.
+     */
+    static Map<String, Integer> index(Path dir, Consumer<String> status) {
         try {
-            Path f = dir.resolve(INDEX);
-            return Files.exists(f) ? Checkpoint.JSON.readValue(f.toFile(), new TypeReference<TreeMap<String, Integer>>() { })
-                    : Map.of();
+            Map<String, Integer> index = StateFiles.read(dir.resolve(INDEX),
+                    new TypeReference<TreeMap<String, Integer>>() { }, "the test stage uses the run's last checkpoint",
+                    status);
+            if (index == null) {
+                return Map.of();
+            }
+            index.keySet().removeIf(name -> {
+                boolean gone = !Files.exists(dir.resolve(name));
+                if (gone) {
+                    status.accept("Snapshot " + dir.resolve(name) + " listed in " + INDEX + " is missing; the test stage"
+                            + " goes on without it.");
+                }
+                return gone;
+            });
+            return index;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -57,13 +84,11 @@ final class Snapshots implements TrainingListener {
     public void checkpointed(List<HistoryRow> history, Path checkpoint) {
         inner.checkpointed(history, checkpoint);
         HistoryRow last = history.get(history.size() - 1);
-        double top10 = last.metrics().topKError().get(10);
-        boolean best = history.stream().allMatch(r -> r.metrics().topKError().get(10) >= top10);
-        if (!best) {
+        if (!HistoryRow.lastIsBest(history)) {      // a tie keeps the earlier interval (HistoryRow.best)
             return;
         }
         double seconds = history.stream().mapToDouble(HistoryRow::seconds).sum();
-        Map<String, Integer> index = new TreeMap<>(index(dir));
+        Map<String, Integer> index = new TreeMap<>(index(dir, inner::status));
         try {
             copy(checkpoint, BEST);
             index.put(BEST, last.epoch());
@@ -79,10 +104,15 @@ final class Snapshots implements TrainingListener {
         }
     }
 
+    /** Copies a checkpoint durably: to a temporary sibling forced to disk, renamed over the file, the directory forced. */
     private void copy(Path checkpoint, String name) throws IOException {
         Path tmp = dir.resolve(name + ".tmp");
         Files.copy(checkpoint, tmp, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
         Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Checkpoint.forceDirectory(dir);
     }
 
     @Override

@@ -128,10 +128,15 @@ class ProtocolTest {
             List<Protocol.Outcome> ofKind = outcomes.stream().filter(o -> o.kind().equals(kind)).toList();
             assertEquals(kind.equals("z-loss") ? 2 : 1, ofKind.size(), "seeds of " + kind);
             assertTrue(ofKind.stream().allMatch(o -> o.selected().name().equals(chosen)), kind + " selected " + chosen);
-            // the grid's edge: the winner is not the largest rate tried unless both doublings were spent (0.5 -> 2)
+            // the grid's edges: the winner is not the largest rate tried unless every doubling was spent (0.5 -> 16),
+            // and selection.csv says where it lies
             double rate = ofKind.get(0).selected().learningRate();
-            assertTrue(rate < maxRate || maxRate == 2.0, kind + " won at the edge " + rate + " of " + tuned);
-            assertTrue(maxRate <= 2.0, "at most two doublings: " + tuned);
+            assertTrue(rate < maxRate || maxRate == 16.0, kind + " won at the edge " + rate + " of " + tuned);
+            assertTrue(maxRate <= 16.0, "at most five doublings: " + tuned);
+            String position = Files.readAllLines(out.resolve("selection.csv")).stream()
+                    .filter(l -> l.startsWith(kind + ",")).findFirst().orElseThrow().split(",")[5];
+            assertTrue(position.equals("interior") || rate == maxRate && maxRate == 16.0
+                    || position.equals("smallest-tried"), kind + " at " + rate + ": " + position);
         }
         // each final run is tested at its best validation interval; the budgets hold the best model within them
         List<String> fin = Files.readAllLines(out.resolve("final.csv"));
@@ -159,7 +164,45 @@ class ProtocolTest {
                     + bestInterval + ",")), fin.toString());
         }
         List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
-        assertTrue(curves.size() > 3 && curves.stream().skip(1).allMatch(l -> l.split(",").length >= 9), curves.toString());
+        assertEquals("kind,run,interval,examples,train_seconds,valid_top1,valid_top10,valid_top100,valid_mrr,"
+                + "valid_perplexity,interval_seconds,slow,controlled_steps,host_solves", curves.get(0));
+        assertTrue(curves.size() > 3 && curves.stream().skip(1).allMatch(l -> l.split(",", -1).length == 14),
+                curves.toString());
+        assertTrue(fin.get(0).endsWith(",seconds_to_best,train_seconds,controlled_steps,host_solves,slow_intervals"),
+                fin.get(0));
+        // the step-control and host-solve counts of each final run are its last interval's, as its history recorded
+        for (Protocol.Outcome o : outcomes) {
+            List<HistoryRow> h = Checkpoint.JSON.readValue(out.resolve("final").resolve(o.run()).resolve("done.json")
+                    .toFile(), new TypeReference<List<HistoryRow>>() { });
+            HistoryRow last = h.get(h.size() - 1);
+            assertEquals(last.controlledSteps(), o.controlledSteps(), o.run());
+            assertEquals(last.hostSolves(), o.hostSolves(), o.run());
+            assertEquals(RunFigures.secondsToBest(h), o.secondsToBest(), 0.0, o.run());
+            String[] row = fin.stream().filter(l -> l.split(",")[1].equals(o.run())).findFirst().orElseThrow().split(",");
+            assertEquals(Long.toString(last.controlledSteps()), row[row.length - 3], o.run());
+            assertEquals(Long.toString(last.hostSolves()), row[row.length - 2], o.run());
+        }
+    }
+
+    @Test
+    void aScheduleAxisThatCannotActIsRefused(@TempDir Path tmp) {
+        ModelConfig base = ModelConfig.builder().context(2).embedding(8).hidden(List.of(16)).build();
+        List<Candidate> grid = Grid.candidates(base, 62, List.of("log-softmax"), List.of(0.5),
+                List.of(Schedule.PLATEAU, Schedule.CONSTANT));
+        io.spherical.api.UserException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.spherical.api.UserException.class,
+                () -> protocol(tmp, new AtomicBoolean(), new TrainingListener() { }).run(grid, true));
+        assertTrue(e.getMessage().contains("--tune-intervals 3"), e.getMessage());
+    }
+
+    @Test
+    void thePlateauScheduleActsInTuningAndTheHalvingsAreCounted() {
+        Candidate plateau = grid().get(0).withRate(1);
+        Candidate p = new Candidate(plateau.kind(), plateau.base(), plateau.model(), 1, Schedule.PLATEAU);
+        List<HistoryRow> h = List.of(SnapshotsTest.row(1, 10, 0.5), SnapshotsTest.row(2, 10, 0.5),
+                SnapshotsTest.row(3, 10, 0.4), SnapshotsTest.row(4, 10, 0.45));
+        assertEquals(1, RunFigures.halvings(p, h), "halved after interval 2 (a tie is no improvement), not after 3");
+        assertEquals(0, RunFigures.halvings(plateau, h), "the constant schedule never halves");
     }
 
     @Test
@@ -168,9 +211,9 @@ class ProtocolTest {
         List<Candidate> grid = Grid.candidates(base, 62, List.of("log-softmax"), List.of(1e9), List.of(Schedule.CONSTANT));
         assertEquals(List.of(), protocol(tmp, new AtomicBoolean(), new TrainingListener() { }).run(grid, true));
         List<String> rows = Files.readAllLines(tmp.resolve("tuning.csv"));
-        assertEquals(List.of("1.0E9", "2.5E8", "6.25E7"), rows.stream().skip(1).map(l -> l.split(",")[2]).toList(),
-                "the grid quartered twice");
-        assertTrue(rows.stream().skip(1).allMatch(l -> l.endsWith(",true")), rows.toString());
+        assertEquals(List.of("1.0E9", "2.5E8", "6.25E7", "1.5625E7", "3906250.0", "976562.5"),
+                rows.stream().skip(1).map(l -> l.split(",")[2]).toList(), "the grid quartered five times");
+        assertTrue(rows.stream().skip(1).allMatch(l -> l.split(",")[6].equals("true")), rows.toString());
         assertEquals(1, Files.readAllLines(tmp.resolve("selection.csv")).size(), "nothing selected");
     }
 
@@ -216,16 +259,18 @@ class ProtocolTest {
         }
     }
 
-    /** The CSV without its time columns (wall-clock differs between runs, results must not). */
+    /** The CSV without its wall-clock columns (seconds and slow-interval flags differ between runs, results must not). */
     private static List<String> strip(List<String> lines, String file) {
-        int drop = switch (file) {
-            case "tuning.csv" -> 2;     // train_seconds, diverged
-            case "final.csv" -> 2;      // seconds_to_best, train_seconds
-            default -> 0;
-        };
+        String[] header = lines.get(0).split(",", -1);
         return lines.stream().map(l -> {
             String[] c = l.split(",", -1);
-            return String.join(",", java.util.Arrays.copyOf(c, c.length - drop));
+            List<String> kept = new ArrayList<>();
+            for (int i = 0; i < c.length; i++) {
+                if (!header[i].contains("seconds") && !header[i].startsWith("slow")) {
+                    kept.add(c[i]);
+                }
+            }
+            return String.join(",", kept);
         }).toList();
     }
 }

@@ -1,0 +1,56 @@
+package io.spherical.training.protocol;
+
+import io.spherical.training.HistoryRow;
+import io.spherical.training.Schedule;
+import java.util.List;
+
+/** What the protocol's CSVs say about a run beyond its metrics: time to best, slow intervals, halvings, rate position. */
+final class RunFigures {
+    /** An interval slower than this many times its run's median interval is flagged (something else was running). */
+    static final double SLOW = 3.0;
+
+    private RunFigures() {
+    }
+
+    /** Training seconds until the end of the best interval (the earliest of tied ones, {@link HistoryRow#best}). */
+    static double secondsToBest(List<HistoryRow> h) {
+        return h.subList(0, HistoryRow.best(h) + 1).stream().mapToDouble(HistoryRow::seconds).sum();
+    }
+
+    /** The median training seconds of a run's intervals. */
+    static double median(List<HistoryRow> h) {
+        double[] t = h.stream().mapToDouble(HistoryRow::seconds).sorted().toArray();
+        return t.length == 0 ? Double.NaN : t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
+    }
+
+    /** How often the plateau schedule halved the rate within a run: after each interval but the last not a new best. */
+    static int halvings(Candidate c, List<HistoryRow> h) {
+        if (c.schedule() != Schedule.PLATEAU) {
+            return 0;
+        }
+        int n = 0;
+        for (int i = 1; i < h.size(); i++) {
+            n += HistoryRow.lastIsBest(h.subList(0, i)) ? 0 : 1;
+        }
+        return n;
+    }
+
+    /**
+     * Where the chosen rate lies among the rates tried for its model and schedule: {@code interior} (a larger and a
+     * smaller rate were tried and did worse or diverged), else {@code largest-tried} or {@code smallest-tried} (the
+     * grid's extensions ran out while the edge still won).
+     */
+    static String position(Candidate chosen, List<Candidate> tried) {
+        List<Double> rates = tried.stream().filter(t -> t.base().equals(chosen.base())
+                && t.schedule() == chosen.schedule()).map(Candidate::learningRate).toList();
+        boolean above = rates.stream().anyMatch(r -> r > chosen.learningRate());
+        boolean below = rates.stream().anyMatch(r -> r < chosen.learningRate());
+        return above && below ? "interior" : above ? "smallest-tried" : below ? "largest-tried" : "only-rate-tried";
+    }
+
+    /** How many intervals of a run were slower than {@link #SLOW} times its median. */
+    static int slowIntervals(List<HistoryRow> h) {
+        double median = median(h);
+        return (int) h.stream().filter(r -> r.seconds() > SLOW * median).count();
+    }
+}
