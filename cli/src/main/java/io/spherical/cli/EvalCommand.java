@@ -57,7 +57,7 @@ final class EvalCommand implements Callable<Integer> {
         Progress progress = progressOptions.open(spec.commandLine().getOut());
         Corpus c = Corpora.open(spec0, cache != null ? cache : Corpora.defaultCache(), progress::status);
         try (CommandContext rt = CommandContext.of(backend)) {
-            Metrics m = rt.trainer().evaluate(run, c, s, maxEval, progress);
+            Metrics m = rt.trainer().evaluateCheckpoint(run.resolve(Trainer.CHECKPOINT), c, s, maxEval, progress);
             progress.close();
             var w = spec.commandLine().getOut();
             w.printf(Locale.ROOT, "split %s, %d examples%n", m.split(), m.examples());

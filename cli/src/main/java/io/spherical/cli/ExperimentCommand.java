@@ -74,20 +74,48 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--budgets", split = ",", description = "training seconds at which each final run's best model so "
             + "far is tested too (default 300,900,3600)")
     List<Double> budgets = new ArrayList<>(Settings.BUDGETS);
-    @Option(names = "--min-count", description = "words seen fewer times become <unk> (default 4)")
-    int minCount = 4;
+    @Option(names = "--min-count", description = "words seen fewer times become <unk> (default 4, or 1 with --vocab-size)")
+    Integer minCount;
+    @Option(names = "--vocab-size", description = "at most the N most frequent training words (default 0: no limit)")
+    int vocabSize;
+    @Option(names = "--budget", description = "wall-clock training budget of each final run, e.g. 30m, 90s, 2h: every "
+            + "kind gets the same time, not the same number of steps (default: none; --max-intervals and --patience "
+            + "bound it)")
+    String budget;
+    @Option(names = "--tune-budget", description = "wall-clock training budget of each tuning candidate (default: none;"
+            + " --tune-intervals bounds it)")
+    String tuneBudget;
     @Option(names = "--tuning-only", description = "run the tuning stage only (selection.csv); a later run without it "
             + "reuses the tuning and goes on")
     boolean tuningOnly;
     @Option(names = "--backend", description = "force a backend by name")
     String backend;
 
+    /** A duration such as {@code 30m}, {@code 90s}, {@code 2h} or plain seconds, in seconds (0 when absent). */
+    static double seconds(String v, String option) {
+        if (v == null) {
+            return 0;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*([smh]?)").matcher(v.trim());
+        if (!m.matches()) {
+            throw new UserException(option + " expects a duration such as 30m, 90s or 2h, got '" + v + "'. Fix: for "
+                    + "example " + option + " 30m.");
+        }
+        double x = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "m" -> x * 60;
+            case "h" -> x * 3600;
+            default -> x;
+        };
+    }
+
     @Override
     public Integer call() throws IOException {
         Progress progress = new Progress(spec.commandLine().getErr());
+        int min = minCount != null ? minCount : vocabSize > 0 ? 1 : 4;
         Settings settings = new Settings(interval, tuneIntervals, maxIntervals, patience, maxEval, seeds,
-                Set.copyOf(seeded != null ? seeded : kinds), minCount,
-                budgets);
+                Set.copyOf(seeded != null ? seeded : kinds), min, budgets, vocabSize, seconds(tuneBudget, "--tune-budget"),
+                seconds(budget, "--budget"));
         Grid.checkKinds(kinds, "--kinds");
         if (seeded != null) {
             Grid.checkKinds(seeded, "--seeded");
@@ -95,7 +123,7 @@ final class ExperimentCommand implements Callable<Integer> {
         List<Schedule> sched = schedules.stream().map(Schedule::parse).toList();
         Protocol.checkSchedules(sched, tuneIntervals);
         Corpus c = Corpora.open(corpus, Corpora.defaultCache(), progress::status);
-        int vocab = CorpusVocabulary.of(c, minCount).size();
+        int vocab = CorpusVocabulary.of(c, min, vocabSize).size();
         List<Candidate> grid = Grid.candidates(ModelConfig.brownDefault(), vocab, kinds, rates, sched);
         if (grid.isEmpty()) {
             throw new UserException("The protocol has no candidate. Fix: give --kinds, --lrs and --schedules values.");

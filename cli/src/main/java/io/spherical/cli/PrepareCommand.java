@@ -40,10 +40,10 @@ final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--min-count", description = "words seen fewer times in training count as unknown (default: 4, "
             + "or 1 with --vocab-size)")
     Integer minCount;
-    @Option(names = "--case", description = "lower or keep (default: ${DEFAULT-VALUE})")
-    String caseOption = "lower";
-    @Option(names = "--split", description = "fractions of documents for train,valid,test (default: ${DEFAULT-VALUE})")
-    String split = "0.98,0.01,0.01";
+    @Option(names = "--case", description = "lower or keep (default: lower)")
+    String caseOption;
+    @Option(names = "--split", description = "fractions of documents for train,valid,test (default: 0.98,0.01,0.01)")
+    String split;
     @Option(names = "--cache", description = "where prepared corpora are kept (default: $SPHERICAL_CACHE or "
             + "~/.cache/spherical)")
     Path cache;
@@ -53,6 +53,10 @@ final class PrepareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
+        if (vocabSize < 0 || minCount != null && minCount < 1) {
+            throw new UserException("--vocab-size must be >= 0 and --min-count >= 1, got " + vocabSize + " and " + minCount
+                    + ". Fix: for example --vocab-size 200000.");
+        }
         String s = TrainCommand.rawSpec(corpus, caseOption, split);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -107,8 +107,9 @@ final class ResumeCheck {
         if (t.preset != null) {
             conflicts.add("--preset " + t.preset + " (a preset defines a new model; the checkpoint has its own)");
         }
-        if (t.corpus != null && !sameCorpus(t.corpus, recordedCorpus())) {
-            conflicts.add("--corpus " + t.corpus + " (checkpoint: " + manifest.path("corpus").asText() + ")");
+        String given = t.corpus == null ? null : TrainCommand.rawSpec(t.corpus, t.caseOption, t.split);
+        if (given != null && !sameCorpus(given, recordedCorpus())) {
+            conflicts.add("--corpus " + given + " (checkpoint: " + manifest.path("corpus").asText() + ")");
         }
         if (!conflicts.isEmpty()) {
             throw new UserException("--resume continues the run in " + runDir + " as its checkpoint defines it, but "
@@ -129,6 +130,10 @@ final class ResumeCheck {
             return true;
         }
         try {
+            String ra = io.spherical.training.data.prepared.RawCorpora.canonical(a);
+            if (ra.startsWith("books:") || ra.startsWith("wiki:")) {
+                return ra.equals(io.spherical.training.data.prepared.RawCorpora.canonical(b));
+            }
             String pa = a.startsWith("1bw:") ? a.substring(4) : a;
             String pb = b.startsWith("1bw:") ? b.substring(4) : b;
             return a.startsWith("1bw:") == b.startsWith("1bw:")

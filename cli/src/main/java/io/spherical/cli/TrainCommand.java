@@ -252,7 +252,7 @@ final class TrainCommand implements Callable<Integer> {
         Optional.ofNullable(batch).ifPresent(t::batch);
         Optional.ofNullable(minCount).ifPresent(t::minCount);
         Optional.ofNullable(vocabSize).ifPresent(t::vocabSize);
-        if (vocabSize != null && minCount == null) {
+        if (vocabSize != null && vocabSize > 0 && minCount == null) {
             t.minCount(1);              // the size is the rule: --vocab-size N asks for N words
         }
         return resumable(t).build();
@@ -287,9 +287,10 @@ final class TrainCommand implements Callable<Integer> {
                 ? io.spherical.training.data.raw.SplitRule.DEFAULT : io.spherical.training.data.raw.SplitRule.parse(split));
         if (corpus == null || corpus.equals("brown") || corpus.startsWith("1bw:")) {
             throw new UserException("--case and --split apply to raw text (books:PATH, wiki:PATH), not to " + (corpus == null
-                    ? "brown" : corpus) + ". Fix: leave them out, or pass a raw-text corpus.");
+                    ? "the run's recorded corpus (pass --corpus with them)" : corpus) + ". Fix: leave them out, or pass a "
+                    + "raw-text corpus.");
         }
-        return options.isEmpty() ? corpus : corpus + options;
+        return options.isEmpty() ? corpus : corpus + (corpus.contains("?") ? "&" + options.substring(1) : options);
     }
 
     static String describe(ModelConfig mc) {

@@ -227,6 +227,12 @@ class BadInputTest {
                 "--seeded", "nonsense");
         fails("Unknown kind(s) [tree] in --kinds", "experiment", "--out", root.resolve("exp-bad2").toString(),
                 "--kinds", "z-loss,tree");
+        fails("--budget expects a duration such as 30m", "experiment", "--out", root.resolve("exp-bad4").toString(),
+                "--budget", "soon");
+        assertEquals(1800.0, ExperimentCommand.seconds("30m", "--budget"), 0.0);
+        assertEquals(90.0, ExperimentCommand.seconds("90s", "--budget"), 0.0);
+        assertEquals(7200.0, ExperimentCommand.seconds("2h", "--budget"), 0.0);
+        assertEquals(12.5, ExperimentCommand.seconds("12.5", "--budget"), 0.0);
         fails("--tune-intervals 3", "experiment", "--out", root.resolve("exp-bad3").toString(), "--corpus",
                 root.resolve("corpus").toString(), "--kinds", "z-loss", "--schedules", "plateau,constant",
                 "--tune-intervals", "2", "--min-count", "1");

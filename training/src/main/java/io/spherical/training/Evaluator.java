@@ -37,7 +37,7 @@ final class Evaluator {
         if (chunks.size() == 1 && !cache.containsKey(split)) {
             cache.put(split, List.of(chunks.get(0).ids(vocab)));
         }
-        long known = chunks.size() == 1 ? cache.get(split).get(0).size() : Long.MAX_VALUE;
+        long known = chunks.size() == 1 ? cache.get(split).get(0).size() : knownSize(chunks);
         long total = Math.min(limit > 0 ? limit : Long.MAX_VALUE, known);
         listener.evaluationStarted(split.label(), total == Long.MAX_VALUE ? -1 : total);
         int[] ranks = new int[m];
@@ -69,5 +69,17 @@ final class Evaluator {
         }
         listener.evaluationEnded(split.label());
         return acc.result(split.label(), out.normalised());
+    }
+
+    /** The examples of the chunks when each knows its size (a prepared corpus), else {@code Long.MAX_VALUE}. */
+    static long knownSize(List<Corpus.Chunk> chunks) {
+        long n = 0;
+        for (Corpus.Chunk c : chunks) {
+            if (c.size() < 0) {
+                return Long.MAX_VALUE;
+            }
+            n += c.size();
+        }
+        return n;
     }
 }

@@ -41,6 +41,11 @@ public record Progress(int epoch, int chunk, long offset, long doneInEpoch, long
     }
 
     /** A finished run opened again for more epochs. */
+    /** The same epoch from its beginning (its examples so far forgotten), the step count and schedule kept. */
+    Progress restartEpoch() {
+        return new Progress(epoch, 0, 0, 0, step, 0, 0, lrScale, bestTop10, badEpochs, finished);
+    }
+
     Progress reopened() {
         return new Progress(epoch, 0, 0, 0, step, 0, 0, lrScale, bestTop10, 0, false);
     }

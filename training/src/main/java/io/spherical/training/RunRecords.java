@@ -55,4 +55,27 @@ final class RunRecords {
                     + " exact recomputations of Q, " + solves + " direct solves (see run.json, \"diagnostics\").");
         }
     }
+
+    /** The output layer's counters a checkpoint recorded (empty for checkpoints written before they were kept). */
+    static Map<String, Long> counters(JsonNode manifest) {
+        JsonNode d = manifest.get("diagnostics");
+        return d == null || !d.isObject() ? Map.of() : fromJson(d, new TypeReference<Map<String, Long>>() { });
+    }
+
+    /**
+     * The progress to resume from: the checkpoint's, or its epoch from the beginning when the training split is now
+     * read in another number of chunks than when it was written (a corpus now prepared and memory-mapped, such as One
+     * Billion Word or a large line-per-sentence corpus): the recorded chunk and offset would point elsewhere.
+     */
+    static Progress sameChunking(JsonNode manifest, io.spherical.training.data.Corpus corpus, Progress p,
+                                 TrainingListener listener) {
+        int recorded = manifest.path("trainChunks").asInt(1);     // runs written before it was recorded: one chunk
+        int now = corpus.chunks(io.spherical.training.data.Split.TRAIN).size();
+        if (recorded == now || p.chunk() == 0 && p.offset() == 0) {
+            return p;
+        }
+        listener.status("The training split is now read in " + now + " chunks (the checkpoint was written with "
+                + recorded + "): epoch " + (p.epoch() + 1) + " restarts from its beginning.");
+        return p.restartEpoch();
+    }
 }

@@ -104,6 +104,8 @@ public final class Trainer {
                 run.progress = run.progress.reopened();
             }
             run.history.addAll(RunRecords.fromJson(loaded.manifest().get("history"), new TypeReference<List<HistoryRow>>() { }));
+            run.progress = RunRecords.sameChunking(loaded.manifest(), corpus, run.progress, listener);
+            run.base = RunRecords.counters(loaded.manifest());
             vocab = loaded.vocabulary();
             listener.status("Resuming from " + run.dir.checkpoint() + " at epoch " + (run.progress.epoch() + 1)
                     + ", step " + run.progress.step());
@@ -167,7 +169,7 @@ public final class Trainer {
         int epoch = run.progress.epoch();
         int[] chunkOrder = IdStream.permutation(trainChunks.size(), new Random(run.mc.seed() * 7919 + epoch));
         long known = trainChunks.size() == 1
-                ? stream(run.cache, trainChunks, 0, run.vocab, Split.TRAIN).size() : Long.MAX_VALUE;
+                ? stream(run.cache, trainChunks, 0, run.vocab, Split.TRAIN).size() : Evaluator.knownSize(trainChunks);
         long epochTotal = Math.min(epochExamples, known);
         run.listener.epochStarted(epoch + 1, epochTotal == Long.MAX_VALUE ? -1 : epochTotal);
         run.epochStart = System.nanoTime();
@@ -263,13 +265,17 @@ public final class Trainer {
         Metrics valid = evaluator.evaluate(run.model, run.corpus.chunks(Split.VALID), run.vocab, Split.VALID,
                 run.tc.maxEvalExamples(), run.listener, run.cache);
         double trainLoss = p.lossSum() / Math.max(1, p.lossCount());
+        if (valid.examples() == 0) {
+            throw new UserException("The validation split of " + run.corpus.describe() + " has no example. Fix: give "
+                    + "the corpus a validation split with text (valid.txt, or larger --split fractions).");
+        }
         if (!Double.isFinite(valid.loss()) || !Double.isFinite(trainLoss)) {   // before the checkpoint is replaced
             String what = Double.isFinite(trainLoss) ? "the validation loss is " + valid.loss()
                     : "the epoch's mean training loss is " + trainLoss;
             throw new DivergenceException(what).at(epoch + 1, p.step(), run.tc.learningRate() * p.lrScale(),
                     run.dir.checkpoint());
         }
-        Map<String, Long> counters = run.model.output().diagnostics();
+        Map<String, Long> counters = run.counters();
         run.history.add(new HistoryRow(epoch + 1, trainLoss, valid, eps, secs, counters.getOrDefault("controlledSteps",
                 0L), counters.getOrDefault("hostSolves", 0L)));
         run.listener.epochEnded(epoch + 1, valid, trainLoss, eps);
@@ -278,7 +284,8 @@ public final class Trainer {
         int bad = improved ? 0 : p.badEpochs() + 1;
         double scale = run.tc.schedule().scaleAfterEpoch(p.lrScale(), improved);
         boolean stopEarly = run.tc.patience() > 0 && bad >= run.tc.patience();
-        boolean last = epoch + 1 >= run.tc.epochs();
+        boolean last = epoch + 1 >= run.tc.epochs() || run.tc.maxTrainSeconds() > 0
+                && run.history.stream().mapToDouble(HistoryRow::seconds).sum() >= run.tc.maxTrainSeconds();
         run.progress = p.nextEpoch(scale, Math.min(top10, p.bestTop10()), bad, stopEarly || last);
         if (stopEarly && !last) {
             run.listener.status("Early stopping: validation top-10 error has not improved for " + bad + " epochs.");
@@ -286,12 +293,7 @@ public final class Trainer {
         run.save(run.progress);
         run.writeRunFiles();
         run.listener.checkpointed(List.copyOf(run.history), run.dir.checkpoint());
-        RunRecords.reportSafetyCounters(run.model.output().diagnostics(), run.listener);
-    }
-
-    /** Loads the run's checkpoint and evaluates it on a split of the corpus. */
-    public Metrics evaluate(Path runDir, Corpus corpus, Split split, long maxExamples, TrainingListener listener) {
-        return evaluateCheckpoint(runDir.resolve(CHECKPOINT), corpus, split, maxExamples, listener);
+        RunRecords.reportSafetyCounters(run.counters(), run.listener);
     }
 
     /** Loads a checkpoint file (a run's, or a copy of one) and evaluates it on a split of the corpus. */
@@ -342,6 +344,7 @@ public final class Trainer {
         NgramLanguageModel model;
         DataParallelStep parallel;
         final float[] flag = new float[1];
+        Map<String, Long> base = Map.of();
         long epochStart;
         long startDone;
 
@@ -364,8 +367,16 @@ public final class Trainer {
             if (group.rank() != 0) {
                 return;                 // every worker holds the same state; worker 0 keeps it
             }
-            dir.saveCheckpoint(RunDirectory.record(backend, mc, tc, loss, opt, vocab, corpus), model, vocab, p, history,
-                    backend);
+            dir.saveCheckpoint(RunDirectory.record(backend, mc, tc, loss, opt, vocab, corpus)
+                    .put("trainChunks", corpus.chunks(Split.TRAIN).size()).set("diagnostics",
+                            Checkpoint.JSON.valueToTree(counters())), model, vocab, p, history, backend);
+        }
+
+        /** The output layer's counters since the run started: the checkpoint's (on resume) plus this process's. */
+        Map<String, Long> counters() {
+            Map<String, Long> c = new java.util.LinkedHashMap<>(model.output().diagnostics());
+            base.forEach((k, v) -> c.merge(k, v, Long::sum));
+            return c;
         }
 
         void writeRunFiles() {
@@ -373,7 +384,7 @@ public final class Trainer {
                 return;
             }
             dir.writeRunFiles(RunDirectory.record(backend, mc, tc, loss, opt, vocab, corpus), mc.seed(), history,
-                    model.output().diagnostics(), seconds());
+                    counters(), seconds());
         }
 
         double seconds() {

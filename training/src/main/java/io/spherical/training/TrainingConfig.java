@@ -22,10 +22,13 @@ import java.util.Objects;
  * @param checkpointEvery  also write a checkpoint every this many steps (0 = at epoch ends only)
  * @param vocabSize        at most this many words besides {@code </s>} and {@code <unk>}, the most frequent
  *                         (0 = no limit; runs recorded before it existed read 0)
+ * @param maxTrainSeconds  training stops after the epoch in which the run's training seconds (validation excluded)
+ *                         reach this (0 = no limit): a wall-clock budget, so that kinds of very different step costs
+ *                         get the same time rather than the same number of steps
  */
 public record TrainingConfig(int epochs, int batch, double learningRate, Schedule schedule, String optimizer,
                              Map<String, Double> optimizerParams, int patience, int minCount, long maxTrainExamples,
-                             long maxEvalExamples, long checkpointEvery, int vocabSize) {
+                             long maxEvalExamples, long checkpointEvery, int vocabSize, double maxTrainSeconds) {
 
     /** Copies the map and checks every value. */
     public TrainingConfig {
@@ -40,6 +43,10 @@ public record TrainingConfig(int epochs, int batch, double learningRate, Schedul
         }
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new UserException("--lr must be a positive number, got " + learningRate + ".");
+        }
+        if (!(maxTrainSeconds >= 0)) {
+            throw new UserException("The training-time budget must be >= 0 seconds (0: none), got " + maxTrainSeconds
+                    + ". Fix: for example --budget 30m.");
         }
         if (vocabSize < 0) {
             throw new UserException("--vocab-size must be >= 1 (or 0 for no limit), got " + vocabSize
@@ -74,7 +81,8 @@ public record TrainingConfig(int epochs, int batch, double learningRate, Schedul
     public Builder toBuilder() {
         return new Builder().epochs(epochs).batch(batch).learningRate(learningRate).schedule(schedule)
                 .optimizer(optimizer, optimizerParams).patience(patience).minCount(minCount)
-                .limits(maxTrainExamples, maxEvalExamples).checkpointEvery(checkpointEvery).vocabSize(vocabSize);
+                .limits(maxTrainExamples, maxEvalExamples).checkpointEvery(checkpointEvery).vocabSize(vocabSize)
+                .maxTrainSeconds(maxTrainSeconds);
     }
 
     /** Named setters for a {@link TrainingConfig}; {@link #build()} checks the values. */
@@ -88,6 +96,7 @@ public record TrainingConfig(int epochs, int batch, double learningRate, Schedul
         private int patience = 2;
         private int minCount = 4;
         private int vocabSize;
+        private double maxTrainSeconds;
         private long maxTrainExamples;
         private long maxEvalExamples;
         private long checkpointEvery;
@@ -132,6 +141,12 @@ public record TrainingConfig(int epochs, int batch, double learningRate, Schedul
             return this;
         }
 
+        /** Stop after the epoch in which the training seconds reach this (0: no limit). */
+        public Builder maxTrainSeconds(double v) {
+            maxTrainSeconds = v;
+            return this;
+        }
+
         /** At most this many words besides {@code </s>} and {@code <unk>}, the most frequent (0: no limit). */
         public Builder vocabSize(int v) {
             vocabSize = v;
@@ -160,7 +175,7 @@ public record TrainingConfig(int epochs, int batch, double learningRate, Schedul
         /** The configuration (checked). */
         public TrainingConfig build() {
             return new TrainingConfig(epochs, batch, learningRate, schedule, optimizer, optimizerParams, patience,
-                    minCount, maxTrainExamples, maxEvalExamples, checkpointEvery, vocabSize);
+                    minCount, maxTrainExamples, maxEvalExamples, checkpointEvery, vocabSize, maxTrainSeconds);
         }
     }
 }

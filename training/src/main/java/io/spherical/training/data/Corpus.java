@@ -28,6 +28,11 @@ public interface Corpus {
         /** Its sentences, each an array of tokens (without the end-of-sentence token). */
         List<String[]> sentences();
 
+        /** Its number of examples (ids, sentence ends included) when known without reading it, else -1. */
+        default long size() {
+            return -1;
+        }
+
         /** Its ids in {@code vocab} (a prepared corpus serves them without reading text). */
         default IdStream ids(io.spherical.models.lm.Vocabulary vocab) {
             return IdStream.of(sentences(), vocab);

@@ -49,8 +49,17 @@ public final class Grid {
                 }
                 case "log-softmax" -> add(models, names, base.toBuilder().output(OutputKind.SOFTMAX).build(), kind);
                 case "hsm" -> add(models, names, base.toBuilder().output(OutputKind.HSM).build(), kind);
-                case "sampled-softmax" -> add(models, names, base.toBuilder().output(OutputKind.SAMPLED).build(), kind);
-                case "adaptive-softmax" -> add(models, names, base.toBuilder().output(OutputKind.ADAPTIVE).build(), kind);
+                case "sampled-softmax" -> {
+                    for (int k : samples(vocab)) {
+                        add(models, names, base.toBuilder().output(OutputKind.SAMPLED).samples(k).build(), kind + "-K" + k);
+                    }
+                }
+                case "adaptive-softmax" -> {
+                    for (List<Integer> c : cutoffs(vocab)) {
+                        add(models, names, base.toBuilder().output(OutputKind.ADAPTIVE).cutoffs(c).build(), kind + "-c"
+                                + c.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining("-")));
+                    }
+                }
                 default -> add(models, names, base.toBuilder().output(OutputKind.FACTORED).loss(kind, Map.of()).build(),
                         kind);
             }
@@ -60,6 +69,35 @@ public final class Grid {
                         out.add(new Candidate(kind, names.get(i), models.get(i), lr, s));
                     }
                 }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The sampled softmax's negatives tried: D/128, D/32 (the layer's default rule) and D/8, each within 64..8192 and
+     * at most D, without repeats.
+     */
+    static List<Integer> samples(int vocab) {
+        return java.util.stream.IntStream.of(vocab / 128, vocab / 32, vocab / 8)
+                .map(k -> Math.min(vocab, Math.max(64, Math.min(8192, k)))).distinct().boxed().toList();
+    }
+
+    /**
+     * The adaptive softmax's cutoffs tried: the layer's default for D, and the same halved and doubled (each list kept
+     * only when every cutoff is below D and increasing), without repeats.
+     */
+    static List<List<Integer>> cutoffs(int vocab) {
+        int[] d = io.spherical.models.output.AdaptiveSoftmaxOutput.defaultCutoffs(vocab);
+        List<List<Integer>> out = new ArrayList<>();
+        for (double f : new double[] {1, 0.5, 2}) {
+            List<Integer> c = java.util.Arrays.stream(d).map(x -> (int) Math.round(x * f)).boxed().toList();
+            boolean ok = c.get(0) >= 1 && c.get(c.size() - 1) < vocab;
+            for (int i = 1; i < c.size(); i++) {
+                ok &= c.get(i) > c.get(i - 1);
+            }
+            if (ok && !out.contains(c)) {
+                out.add(c);
             }
         }
         return out;

@@ -122,7 +122,7 @@ public final class Protocol {
                 Path dir = out.resolve("final").resolve(run);
                 observer.run("final", run);
                 ModelConfig mc = c.model().toBuilder().seed(c.model().seed() + seed - 1).build();
-                List<HistoryRow> h = trainOnce(dir, mc, config(c, s.maxIntervals(), s.patience()),
+                List<HistoryRow> h = trainOnce(dir, mc, config(c, s.maxIntervals(), s.patience(), s.finalSeconds()),
                         new Snapshots(listener, dir, s.budgets()));
                 if (h == null) {
                     return null;
@@ -212,7 +212,7 @@ public final class Protocol {
                 for (Candidate c : todo) {
                     Path dir = out.resolve("tuning").resolve(c.name());
                     observer.run("tuning", c.name());
-                    List<HistoryRow> h = trainOnce(dir, c.model(), config(c, s.tuneIntervals(), 0), listener);
+                    List<HistoryRow> h = trainOnce(dir, c.model(), config(c, s.tuneIntervals(), 0, s.tuneSeconds()), listener);
                     if (h == null) {
                         return null;
                     }
@@ -266,9 +266,10 @@ public final class Protocol {
         }
     }
 
-    private TrainingConfig config(Candidate c, int intervals, int patience) {
+    private TrainingConfig config(Candidate c, int intervals, int patience, double seconds) {
         return TrainingConfig.builder().epochs(intervals).learningRate(c.learningRate()).schedule(c.schedule())
-                .patience(patience).minCount(s.minCount()).limits(s.interval(), s.evalExamples()).build();
+                .patience(patience).minCount(s.minCount()).vocabSize(s.vocabSize()).maxTrainSeconds(seconds)
+                .limits(s.interval(), s.evalExamples()).build();
     }
 
     private static double seconds(List<HistoryRow> h) {

@@ -33,7 +33,16 @@ final class StateFiles {
         } else {
             try {
                 return Checkpoint.JSON.readValue(file.toFile(), type);
-            } catch (JsonProcessingException e) {
+            } catch (com.fasterxml.jackson.core.exc.StreamReadException e) {
+                why = oneLine(e.getOriginalMessage());              // cut short or not JSON: a crash mid-write
+            } catch (com.fasterxml.jackson.databind.DatabindException e) {
+                boolean cut = e.getCause() instanceof com.fasterxml.jackson.core.exc.StreamReadException
+                        || e.getMessage() != null && e.getMessage().contains("end-of-input");
+                if (!cut) {             // a whole file of another shape (another version's fields): never deleted
+                    throw new io.spherical.api.UserException("State file " + file + " is whole JSON of another shape "
+                            + "than this version writes (" + oneLine(e.getOriginalMessage()) + "). Fix: use the version "
+                            + "that wrote it, or delete the file to recompute what it held.", e);
+                }
                 why = oneLine(e.getOriginalMessage());
             }
         }

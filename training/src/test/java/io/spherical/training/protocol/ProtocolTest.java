@@ -259,6 +259,43 @@ class ProtocolTest {
         }
     }
 
+    @Test
+    void theDependentSettingsOfEachKindFollowTheVocabularySize() {
+        assertEquals(List.of(103, 412, 1648), Grid.samples(13_190));
+        assertEquals(List.of(1562, 6250, 8192), Grid.samples(200_002));
+        assertEquals(List.of(List.of(2000, 10000), List.of(1000, 5000)), Grid.cutoffs(13_190));
+        assertEquals(List.of(List.of(20000, 200000), List.of(10000, 100000)), Grid.cutoffs(200_002));
+        ModelConfig base = ModelConfig.builder().context(2).embedding(8).hidden(List.of(16)).build();
+        List<Candidate> g = Grid.candidates(base, 200_002, List.of("sampled-softmax", "adaptive-softmax"), List.of(0.5),
+                List.of(Schedule.PLATEAU));
+        assertEquals(List.of("sampled-softmax-K1562", "sampled-softmax-K6250", "sampled-softmax-K8192",
+                "adaptive-softmax-c20000-200000", "adaptive-softmax-c10000-100000"),
+                g.stream().map(Candidate::base).toList());
+        assertEquals(6250, g.get(1).model().samples());
+        assertEquals(List.of(10000, 100000), g.get(4).model().cutoffs());
+    }
+
+    @Test
+    void aWallClockBudgetEndsEveryFinalRunAfterTheIntervalThatReachesIt(@TempDir Path tmp) throws IOException {
+        Trainer t = new Trainer(b, LossRegistry.discover(), OptimizerRegistry.discover());
+        Settings s = new Settings(1_000, 3, 4, 4, 300, 1, Set.of(), 1, List.of(1e6), 0, 1e-9, 1e-9);
+        Protocol p = new Protocol(t, corpus, tmp, s, new Protocol.Observer() {
+            @Override
+            public void stage(String name) {
+                stage = name;
+            }
+        }, new TrainingListener() { }, new AtomicBoolean());
+        assertNotNull(p.run(grid()));
+        List<String> tuned = Files.readAllLines(tmp.resolve("tuning.csv"));
+        for (String row : tuned.subList(1, tuned.size())) {
+            List<HistoryRow> h = Checkpoint.JSON.readValue(tmp.resolve("tuning").resolve(row.split(",")[1])
+                    .resolve("done.json").toFile(), new TypeReference<List<HistoryRow>>() { });
+            assertEquals(1, h.size(), "a tuning candidate stops after its first interval: " + row);
+        }
+        List<String> curves = Files.readAllLines(tmp.resolve("curves.csv"));
+        assertEquals(1 + 2, curves.size(), "one interval for each of the two final runs: " + curves);
+    }
+
     /** The CSV without its wall-clock columns (seconds and slow-interval flags differ between runs, results must not). */
     private static List<String> strip(List<String> lines, String file) {
         String[] header = lines.get(0).split(",", -1);

@@ -80,6 +80,17 @@ class StateFilesTest {
     }
 
     @Test
+    void aWholeFileOfAnotherShapeIsRefusedAndKept(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("done.json");
+        Files.writeString(f, "[{\"epoch\": 1, \"aFieldOfAnotherVersion\": 2}]");
+        io.spherical.api.UserException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.spherical.api.UserException.class, () -> StateFiles.read(f, new TypeReference<List<HistoryRow>>() { },
+                        "retraining", l -> { }));
+        assertTrue(e.getMessage().contains("another shape") && e.getMessage().contains("Fix:"), e.getMessage());
+        assertTrue(Files.exists(f), "a whole file is never deleted");
+    }
+
+    @Test
     void aBadTestJsonReadsAsAbsent(@TempDir Path dir) throws IOException {
         Map<String, Metrics> tests = new LinkedHashMap<>();
         tests.put(Snapshots.BEST, metrics(0.4));

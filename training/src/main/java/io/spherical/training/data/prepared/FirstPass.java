@@ -28,7 +28,7 @@ import java.util.function.Function;
  */
 final class FirstPass implements Documents.Sink, AutoCloseable {
     /** Where one document's ids lie in a worker's temporary file. */
-    record Doc(String id, Split split, int worker, long offset, int length, int sentences) {
+    record Doc(String id, Split split, int worker, long offset, long length, int sentences) {
     }
 
     private final int worker;
@@ -40,8 +40,7 @@ final class FirstPass implements Documents.Sink, AutoCloseable {
     private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
     private final List<Doc> docs = new ArrayList<>();
     private final Map<String, Long> skipped = new TreeMap<>();
-    private int[] doc = new int[1 << 16];
-    private int length;
+    private long length;
     private int sentences;
     private long[] counts = new long[1 << 16];
     private long written;
@@ -85,36 +84,42 @@ final class FirstPass implements Documents.Sink, AutoCloseable {
         keep(id);
     }
 
-    /** Appends the document just read to the temporary file and records where it lies. */
+    /** Records where the document just read lies in the temporary file (its ids were streamed there as read). */
     private void keep(String id) {
         docs.add(new Doc(id, split, worker, written, length, sentences));
-        try {
-            for (int i = 0; i < length; i++) {
-                if (!buf.hasRemaining()) {
-                    flush();
-                }
-                buf.putInt(doc[i]);
-            }
-            written += length;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        written += length;
     }
 
     private void sentence(List<String> tokens) {
         for (String w : tokens) {
-            // a literal <unk> (pre-tokenised corpora such as PTB write it) is the unknown word; a literal </s> too
-            add(w.equals(Vocabulary.UNK) || w.equals(Vocabulary.EOS) ? 1 : dictionary.computeIfAbsent(w, newId));
+            // literal <unk> and </s> (pre-tokenised corpora such as PTB write them) read as those ids, as when the
+            // text is read directly (Vocabulary.id); a literal </s> is not counted as a sentence end
+            if (w.equals(Vocabulary.EOS)) {
+                put(0);
+                length++;
+            } else {
+                add(w.equals(Vocabulary.UNK) ? 1 : dictionary.computeIfAbsent(w, newId));
+            }
         }
         add(0);
         sentences++;
     }
 
-    private void add(int id) {
-        if (length == doc.length) {
-            doc = Arrays.copyOf(doc, doc.length * 2);
+    /** Streams one id of the current document to the temporary file (a document is never held whole). */
+    private void put(int id) {
+        if (!buf.hasRemaining()) {
+            try {
+                flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
-        doc[length++] = id;
+        buf.putInt(id);
+    }
+
+    private void add(int id) {
+        put(id);
+        length++;
         if (split == Split.TRAIN) {
             if (id >= counts.length) {
                 counts = Arrays.copyOf(counts, Math.max(counts.length * 2, id + 1));

@@ -25,24 +25,24 @@ import java.util.stream.Stream;
 /**
  * A corpus prepared by {@link Preparer}: its full training vocabulary and the ids of each split, memory-mapped (the
  * text is not read again and no split is copied onto the heap). A split is served as chunks of at most
- * {@link #CHUNK} ids, views of the one mapping (a chunk's first contexts read the ids before it). A run's vocabulary
- * ({@link #vocabulary}) is a prefix of the full one, so its ids are the file's with every id past it read as
- * {@code <unk>}.
+ * {@link #chunkIds()} ids, each mapped when it is read, with the {@link #OVERLAP} ids before it (so that the contexts
+ * of its first examples read the words before them, as in one stream). A run's vocabulary ({@link #vocabulary}) is a
+ * prefix of the full one, so its ids are the file's with every id past it read as {@code <unk>}.
  */
 public final class PreparedCorpus implements Corpus {
     /** The manifest's format name. */
     static final String FORMAT = "spherical-prepared";
     static final String MANIFEST = "manifest.json";
     static final String VOCAB = "vocab.tsv";
-    /** Ids per chunk: the unit of shuffling (one permutation of this size at a time). */
-    public static final int CHUNK = 1 << 22;
+    /** Ids mapped before a chunk for the contexts of its first examples (contexts up to this long cross chunks). */
+    static final int OVERLAP = 256;
 
     private final Path dir;
     private final String spec;
     private final JsonNode manifest;
     private final List<String> words;
     private final long[] counts;
-    private final Map<Split, IntBuffer> ids = new EnumMap<>(Split.class);
+    private final Map<Split, Long> ids = new EnumMap<>(Split.class);
 
     private PreparedCorpus(Path dir, String spec, JsonNode manifest, List<String> words, long[] counts) {
         this.dir = dir;
@@ -87,15 +87,37 @@ public final class PreparedCorpus implements Corpus {
                 if (n < 0 || !Files.isRegularFile(f) || Files.size(f) != n * 4) {
                     return null;
                 }
-                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                    p.ids.put(s, ch.map(FileChannel.MapMode.READ_ONLY, 0, n * 4).order(ByteOrder.LITTLE_ENDIAN)
-                            .asIntBuffer());
-                }
+                p.ids.put(s, n);
             }
             return p;
-        } catch (IOException | RuntimeException e) {
-            return null;        // damaged: prepared afresh
+        } catch (IOException | NumberFormatException | StringIndexOutOfBoundsException e) {
+            return null;        // damaged (unreadable or truncated files): prepared afresh
         }
+    }
+
+    /**
+     * Ids per chunk, the unit of shuffling (one permutation of this size at a time): 4,194,304 (16 MiB of ids), or
+     * the system property {@code spherical.prepared.chunk} (tests use small chunks to cross their boundaries).
+     */
+    public static int chunkIds() {
+        return Integer.getInteger("spherical.prepared.chunk", 1 << 22);
+    }
+
+    /** {@code count} ids of a split's file from {@code from}, with up to {@link #OVERLAP} before them: (buffer, start). */
+    private IdWindow window(Split split, long from, int count) {
+        long start = Math.max(0, from - OVERLAP);
+        try (FileChannel ch = FileChannel.open(dir.resolve(idsFile(split)), StandardOpenOption.READ)) {
+            IntBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, start * 4, (from - start + count) * 4)
+                    .order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+            return new IdWindow(b, (int) (from - start));
+        } catch (IOException e) {
+            throw new io.spherical.api.UserException("Cannot read the prepared corpus file " + dir.resolve(idsFile(split))
+                    + ": " + e.getMessage() + ". Fix: delete " + dir + " and run again to prepare it afresh.", e);
+        }
+    }
+
+    /** A mapped window of ids and the offset of the chunk's first id in it. */
+    private record IdWindow(IntBuffer ids, int first) {
     }
 
     /** Forces every file of {@code dir} and the folder itself to disk. */
@@ -143,14 +165,17 @@ public final class PreparedCorpus implements Corpus {
 
     /** The fraction of a split's tokens (sentence ends excluded) outside {@code vocab}. */
     public double oovRate(Split split, Vocabulary vocab) {
-        IntBuffer b = ids.get(split);
         long tokens = 0;
         long oov = 0;
-        for (int i = 0; i < b.limit(); i++) {
-            int id = b.get(i);
-            if (id != 0) {
-                tokens++;
-                oov += id == 1 || id >= vocab.size() ? 1 : 0;
+        long n = ids.get(split);
+        for (long from = 0; from < n; from += chunkIds()) {
+            IdWindow w = window(split, from, (int) Math.min(chunkIds(), n - from));
+            for (int i = w.first(); i < w.ids().limit(); i++) {
+                int id = w.ids().get(i);
+                if (id != 0) {
+                    tokens++;
+                    oov += id == 1 || id >= vocab.size() ? 1 : 0;
+                }
             }
         }
         return tokens == 0 ? Double.NaN : (double) oov / tokens;
@@ -168,11 +193,12 @@ public final class PreparedCorpus implements Corpus {
 
     @Override
     public List<Chunk> chunks(Split split) {
-        IntBuffer all = ids.get(split);
+        long n = ids.get(split);
+        int size = chunkIds();
         List<Chunk> out = new ArrayList<>();
-        for (int start = 0; start < all.limit(); start += CHUNK) {
-            int from = start;
-            int len = Math.min(CHUNK, all.limit() - start);
+        for (long start = 0; start < n; start += size) {
+            long from = start;
+            int len = (int) Math.min(size, n - start);
             out.add(new Chunk() {
                 @Override
                 public String name() {
@@ -180,11 +206,17 @@ public final class PreparedCorpus implements Corpus {
                 }
 
                 @Override
+                public long size() {
+                    return len;
+                }
+
+                @Override
                 public List<String[]> sentences() {
+                    IdWindow w = window(split, from, len);
                     List<String[]> s = new ArrayList<>();
                     List<String> cur = new ArrayList<>();
-                    for (int i = from; i < from + len; i++) {
-                        int id = all.get(i);
+                    for (int i = w.first(); i < w.ids().limit(); i++) {
+                        int id = w.ids().get(i);
                         if (id == 0) {
                             s.add(cur.toArray(String[]::new));
                             cur.clear();
@@ -197,12 +229,13 @@ public final class PreparedCorpus implements Corpus {
 
                 @Override
                 public IdStream ids(Vocabulary vocab) {
+                    IdWindow w = window(split, from, len);
                     if (isPrefix(vocab)) {
-                        return IdStream.of(all, from, len, vocab.size());
+                        return IdStream.of(w.ids(), w.first(), len, vocab.size());
                     }
                     int[] r = new int[len];         // another vocabulary (a checkpoint's): word by word
                     for (int i = 0; i < len; i++) {
-                        int id = all.get(from + i);
+                        int id = w.ids().get(w.first() + i);
                         r[i] = id == 0 ? 0 : vocab.id(words.get(id));
                     }
                     return IdStream.of(IntBuffer.wrap(r), 0, len, Integer.MAX_VALUE);

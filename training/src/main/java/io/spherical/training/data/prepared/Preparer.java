@@ -109,9 +109,10 @@ public final class Preparer {
             } finally {
                 deleteTree(tmp);
             }
-        } catch (IOException e) {
-            throw new UserException("Cannot write the prepared corpus under " + dir.getParent() + " (" + e.getMessage()
-                    + "). Fix: free disk space or set SPHERICAL_CACHE (or --cache) to a writable folder.", e);
+        } catch (IOException | UncheckedIOException e) {
+            throw new UserException("Cannot prepare the corpus under " + dir.getParent() + " (" + e.getMessage()
+                    + "). Fix: free disk space, set SPHERICAL_CACHE (or --cache) to a writable folder, or check that the "
+                    + "corpus files are readable and not changing.", e);
         }
         PreparedCorpus p = PreparedCorpus.openIfComplete(dir, spec);
         if (p == null) {
@@ -150,10 +151,10 @@ public final class Preparer {
         ConcurrentHashMap<String, Integer> dict = new ConcurrentHashMap<>(1 << 20);
         AtomicInteger next = new AtomicInteger(2);              // 0: </s>, 1: <unk>
         List<FirstPass> workers = new ArrayList<>();
-        for (int w = 0; w < threads; w++) {
-            workers.add(new FirstPass(w, tmp.resolve("pass1-" + w + ".bin"), o.split(), o.keepCase(), dict, next));
-        }
         try {
+            for (int w = 0; w < threads; w++) {
+                workers.add(new FirstPass(w, tmp.resolve("pass1-" + w + ".bin"), o.split(), o.keepCase(), dict, next));
+            }
             List<Task> bySize = new ArrayList<>(sources);
             bySize.sort((a, b) -> Long.compare(size(b.file()), size(a.file())));   // largest first: they end together
             AtomicInteger taken = new AtomicInteger();
@@ -184,8 +185,14 @@ public final class Preparer {
                     f.get();
                 }
             } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof UncheckedIOException u) {
+                    throw u.getCause();                 // a full disk, a vanished file: one line, exit 2 (below)
+                }
                 if (e.getCause() instanceof RuntimeException r) {
                     throw r;
+                }
+                if (e.getCause() instanceof Error err) {
+                    throw err;
                 }
                 throw new IOException(e.getCause());
             } catch (InterruptedException e) {

@@ -43,6 +43,10 @@ public final class RawCorpora {
         if (format == null) {
             format = detect(root);
             if (format == null) {
+                if (!query.isEmpty()) {
+                    throw new UserException("--case and --split (or '?" + query + "') apply to raw text (books:PATH, "
+                            + "wiki:PATH), and " + s + " is not raw text. Fix: leave them out for this corpus.");
+                }
                 return null;
             }
         }
@@ -61,6 +65,36 @@ public final class RawCorpora {
         String canonical = (format == Documents.Format.WIKI ? "wiki:" : "books:") + abs
                 + options(keepCase, split);
         return Preparer.open(abs, new Preparer.Options(format, keepCase, split), canonical, cache, status);
+    }
+
+    /**
+     * The spec a run records for {@code spec} when it names raw text (prefix, absolute path, options), without
+     * preparing anything; {@code spec} itself otherwise. Resume compares specs in this form.
+     */
+    public static String canonical(String spec) {
+        String s = spec;
+        String prefix = s.startsWith("books:") ? "books:" : s.startsWith("wiki:") ? "wiki:" : null;
+        if (prefix != null) {
+            s = s.substring(prefix.length());
+        }
+        String query = "";
+        int q = s.lastIndexOf('?');
+        if (q >= 0 && (prefix != null || s.substring(q).contains("="))) {
+            query = s.substring(q);
+            s = s.substring(0, q);
+        }
+        Path root = Path.of(s);
+        if (prefix == null) {
+            Documents.Format f = detect(root);
+            if (f == null) {
+                return spec;
+            }
+            prefix = f == Documents.Format.WIKI ? "wiki:" : "books:";
+        }
+        boolean keep = query.contains("case=keep");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("split=([^&]*)").matcher(query);
+        SplitRule split = m.find() ? SplitRule.parse(m.group(1)) : SplitRule.DEFAULT;
+        return prefix + root.toAbsolutePath().normalize() + options(keep, split);
     }
 
     /** The {@code ?...} suffix for non-default options (empty for the defaults). */
@@ -106,8 +140,8 @@ public final class RawCorpora {
                         || f.endsWith(".tar.xz") || f.endsWith(".zip");
             }
             return wiki ? Documents.Format.WIKI : books ? Documents.Format.BOOKS : null;
-        } catch (IOException e) {
-            return null;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return null;                // unreadable: the layouts' own checks name the problem
         }
     }
 

@@ -8,7 +8,6 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.IntBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -82,20 +81,33 @@ final class SecondPass {
         long sentences = 0;
         long unknown = 0;
         ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer in = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             for (FirstPass.Doc d : docs) {
-                FileChannel in = workers.get(d.worker()).channel();
-                IntBuffer src = in.map(FileChannel.MapMode.READ_ONLY, d.offset() * 4, (long) d.length() * 4)
-                        .order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
-                for (int i = 0; i < d.length(); i++) {
-                    int p = src.get(i);
-                    int f = finalId[p];
-                    seen.set(p);
-                    unknown += f == 1 ? 1 : 0;
-                    if (!buf.hasRemaining()) {
-                        write(out, buf);
+                FileChannel src = workers.get(d.worker()).channel();
+                long pos = d.offset() * 4;
+                long end = pos + d.length() * 4;
+                while (pos < end) {                 // positioned reads into one buffer: no mapping per document
+                    in.clear();
+                    in.limit((int) Math.min(in.capacity(), end - pos));
+                    while (in.hasRemaining()) {
+                        if (src.read(in, pos + in.position()) < 0) {
+                            throw new IOException("the temporary file of worker " + d.worker() + " is shorter than "
+                                    + "what was written to it");
+                        }
                     }
-                    buf.putInt(f);
+                    pos += in.limit();
+                    in.flip();
+                    while (in.hasRemaining()) {
+                        int p = in.getInt();
+                        int f = finalId[p];
+                        seen.set(p);
+                        unknown += f == 1 ? 1 : 0;
+                        if (!buf.hasRemaining()) {
+                            write(out, buf);
+                        }
+                        buf.putInt(f);
+                    }
                 }
                 ids += d.length();
                 sentences += d.sentences();

@@ -81,7 +81,7 @@ public final class Documents {
         }
         try (Stream<Path> s = Files.walk(root)) {
             return s.filter(Files::isRegularFile).filter(p -> accepts(p, format)).sorted().toList();
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw new UserException("Cannot list the corpus directory " + root + ": " + e.getMessage()
                     + ". Fix: check that it is readable.", e);
         }
@@ -118,7 +118,10 @@ public final class Documents {
             } else {
                 book(relative, bytes(raw, relative, sink), sink);
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {   // commons-compress reports some corrupt archives unchecked
+            if (e instanceof UserException u) {
+                throw u;
+            }
             throw new UserException("Cannot read " + file + " (" + e.getMessage() + "). Fix: check that the file is a "
                     + "readable, complete " + (isArchive(n) ? "archive" : "text file") + ", or remove it.", e);
         }

@@ -57,7 +57,8 @@ public final class RawText {
 
     private static boolean isBlank(String text, int from, int to) {
         for (int i = from; i < to; i++) {
-            if (!Character.isWhitespace(text.charAt(i))) {
+            char c = text.charAt(i);
+            if (!Character.isWhitespace(c) && !Character.isSpaceChar(c)) {      // no-break spaces are spaces too
                 return false;
             }
         }

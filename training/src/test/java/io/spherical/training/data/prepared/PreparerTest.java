@@ -222,4 +222,34 @@ class PreparerTest {
         assertTrue(Corpora.open(dir.toString(), tmp.resolve("cache"), status::add) instanceof
                 io.spherical.training.data.LineCorpus, "small corpora are read directly by default");
     }
+
+    @Test
+    void chunksAreViewsOfOneStreamAndTheirFirstContextsReadTheIdsBeforeThem(@TempDir Path tmp) throws IOException {
+        books(tmp.resolve("books"), 30, false);
+        PreparedCorpus c = open(tmp.resolve("books"), tmp.resolve("cache"));
+        Vocabulary v = c.vocabulary(1, 20);
+        int[] whole = ids(c, Split.TRAIN, v);
+        System.setProperty("spherical.prepared.chunk", "997");
+        try {
+            List<Corpus.Chunk> chunks = c.chunks(Split.TRAIN);
+            assertEquals((whole.length + 996) / 997, chunks.size());
+            int pos = 0;
+            int[] ctx = new int[5];
+            for (Corpus.Chunk ch : chunks) {
+                IdStream st = ch.ids(v);
+                assertEquals(st.size(), ch.size());
+                for (int t = 0; t < st.size(); t++, pos++) {
+                    assertEquals(whole[pos], st.target(t), "id " + pos);
+                    st.context(t, 5, ctx, 0);
+                    for (int k = 0; k < 5; k++) {
+                        int p = pos - 5 + k;
+                        assertEquals(p >= 0 ? whole[p] : 0, ctx[k], "context " + k + " of id " + pos);
+                    }
+                }
+            }
+            assertEquals(whole.length, pos);
+        } finally {
+            System.clearProperty("spherical.prepared.chunk");
+        }
+    }
 }
