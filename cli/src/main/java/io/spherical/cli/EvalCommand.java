@@ -18,7 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** Prints the metrics of a saved model on a split. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate a trained run on a split: top-1/5/10/20/50/100 error, MRR, loss, perplexity if defined.",
-        footer = {"", "Examples:", "  spherical eval --run runs/latest", "  spherical eval --run runs/a --split valid"})
+        footer = {"", "Examples:", "  spherical eval --run runs/latest", "  spherical eval --run runs/a --split valid",
+            "  spherical eval --run runs/latest --file my-text.txt"})
 final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -29,6 +30,9 @@ final class EvalCommand implements Callable<Integer> {
     String split = "test";
     @Option(names = "--corpus", description = "the corpus the run was trained on (default: as recorded in the run)")
     String corpus;
+    @Option(names = "--file", description = "evaluate on this text file instead, tokenised as the run's corpus was "
+            + "(default: none, a split of the corpus)")
+    Path file;
     @Option(names = "--max-eval", description = "examples at most, 0: all (default: ${DEFAULT-VALUE})")
     long maxEval;
     @Option(names = "--backend", description = "force a backend by name (default: the best available, see "
@@ -55,7 +59,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         String spec0 = corpus != null ? corpus : recordedCorpus();
         Progress progress = progressOptions.open(spec.commandLine().getOut());
-        Corpus c = Corpora.open(spec0, cache != null ? cache : Corpora.defaultCache(), progress::status);
+        Corpus c = file != null ? io.spherical.training.RunTokens.forSpec(recordedCorpus()).corpusOf(file)
+                : Corpora.open(spec0, cache != null ? cache : Corpora.defaultCache(), progress::status);
         try (CommandContext rt = CommandContext.of(backend)) {
             Metrics m = rt.trainer().evaluateCheckpoint(run.resolve(Trainer.CHECKPOINT), c, s, maxEval, progress);
             progress.close();
