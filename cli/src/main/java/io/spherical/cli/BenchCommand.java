@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** Speed of output layers and of whole networks, medians over repeated steps, one row per (layer, vocabulary). */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Layer.class, BenchCommand.Network.class,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Layer.class, BenchCommand.Network.class, BenchTopK.class,
         BenchDistributed.class},
         description = "Benchmark training steps: 'layer' times an output layer alone, 'network' the whole n-gram network,"
                 + " 'distributed' the data-parallel step on N local workers and the bytes each sends.",

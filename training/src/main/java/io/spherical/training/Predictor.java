@@ -10,19 +10,19 @@ import io.spherical.models.lm.Vocabulary;
 import io.spherical.models.loss.LossRegistry;
 import io.spherical.models.optim.OptimizerRegistry;
 import io.spherical.models.output.OutputLayer;
+import io.spherical.models.output.TopK;
 import io.spherical.training.checkpoint.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.PriorityQueue;
 
 /**
  * A trained run, loaded for questions: the most likely next words after a context, and the scores of given words.
  * Contexts are tokenised as the run's corpus was ({@link RunTokens}); the model reads the last n - 1 words (earlier
  * ones are dropped, and a shorter context starts a sentence, as if {@code </s>} came before it). Exact: every class is
  * scored, in blocks of examples whose score matrix stays within {@link #SCORE_BUDGET} floats, and the top k of each row
- * are selected with a bounded heap. Thread-safe: concurrent callers are served one batch at a time (the model's
+ * are selected by {@link TopK}. Thread-safe: concurrent callers are served one batch at a time (the model's
  * buffers are shared), so several threads get the answers one thread would.
  *
  * <pre>{@code
@@ -150,14 +150,11 @@ public final class Predictor implements AutoCloseable {
                 int n = Math.min(block, texts.size() - from);
                 int[] ctx = contexts(texts.subList(from, from + n));
                 Tensor h = model.forward(ctx, n);
-                Tensor sv = scores.rowRange(0, n);
-                out.scores(h, sv);
-                int[][] best = new int[n][];
-                double[][] bestScores = new double[n][];
+                int[][] best = TopK.rows(backend, out, h, k, scores, row);
+                double[][] bestScores = new double[n][k];
+                Tensor sv = scores.rowRange(0, n);      // n <= the buffer's rows: every row's scores are still there
                 for (int i = 0; i < n; i++) {
                     backend.download(sv.rowRange(i, i + 1), row);
-                    best[i] = top(row, k);
-                    bestScores[i] = new double[k];
                     for (int j = 0; j < k; j++) {
                         bestScores[i][j] = row[best[i][j]];
                     }
@@ -212,25 +209,6 @@ public final class Predictor implements AutoCloseable {
             }
         }
         return ctx;
-    }
-
-    /** The ids of the k largest values, largest first (ties: smaller id first). */
-    static int[] top(float[] row, int k) {
-        PriorityQueue<Integer> heap = new PriorityQueue<>(k + 1, (a, b) -> row[a] != row[b]
-                ? Float.compare(row[a], row[b]) : Integer.compare(b, a));
-        for (int c = 0; c < row.length; c++) {
-            if (heap.size() < k) {
-                heap.add(c);
-            } else if (row[c] > row[heap.peek()] || row[c] == row[heap.peek()] && c < heap.peek()) {
-                heap.poll();
-                heap.add(c);
-            }
-        }
-        int[] out = new int[heap.size()];
-        for (int i = out.length - 1; i >= 0; i--) {
-            out[i] = heap.poll();
-        }
-        return out;
     }
 
     @Override
