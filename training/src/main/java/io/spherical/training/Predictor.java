@@ -141,22 +141,20 @@ public final class Predictor implements AutoCloseable {
         }
         OutputLayer out = model.output();
         int classes = out.classes();
-        int block = (int) Math.max(1, Math.min(maxBatch, SCORE_BUDGET / classes));
+        int block = (int) Math.max(1, Math.min(Math.min(maxBatch, texts.size()), SCORE_BUDGET / classes));
         List<List<Prediction>> answers = new ArrayList<>(texts.size());
-        float[] row = new float[classes];
+        float[] host = new float[block * classes];
         double[] losses = new double[block];
         try (Tensor scores = backend.zeros(block, classes)) {
             for (int from = 0; from < texts.size(); from += block) {
                 int n = Math.min(block, texts.size() - from);
                 int[] ctx = contexts(texts.subList(from, from + n));
                 Tensor h = model.forward(ctx, n);
-                int[][] best = TopK.rows(backend, out, h, k, scores, row);
+                int[][] best = TopK.rows(backend, out, h, k, scores, host);
                 double[][] bestScores = new double[n][k];
-                Tensor sv = scores.rowRange(0, n);      // n <= the buffer's rows: every row's scores are still there
-                for (int i = 0; i < n; i++) {
-                    backend.download(sv.rowRange(i, i + 1), row);
+                for (int i = 0; i < n; i++) {            // n <= the buffer's rows: the block's scores are in host
                     for (int j = 0; j < k; j++) {
-                        bestScores[i][j] = row[best[i][j]];
+                        bestScores[i][j] = host[i * classes + best[i][j]];
                     }
                 }
                 double[][] prob = new double[n][k];

@@ -14,12 +14,17 @@ public final class TopK {
 
     /** The ids of the k largest of {@code row[0..n)}, largest first. */
     public static int[] of(float[] row, int n, int k) {
+        return of(row, 0, n, k);
+    }
+
+    /** The ids (0-based from {@code from}) of the k largest of {@code data[from..from+n)}, largest first. */
+    public static int[] of(float[] data, int from, int n, int k) {
         int size = Math.min(k, n);
         int[] id = new int[size];
         float[] val = new float[size];
         int filled = 0;
         for (int c = 0; c < n; c++) {
-            float v = row[c];
+            float v = data[from + c];
             if (filled < size) {
                 id[filled] = c;
                 val[filled] = v;
@@ -42,21 +47,22 @@ public final class TopK {
 
     /**
      * The top k of the scores of every row of {@code h} (m x d_in), best first, scoring at most {@code buffer.rows()}
-     * examples at a time into {@code buffer} (rows x D); {@code hostRow} holds one row of D scores.
+     * examples at a time into {@code buffer} (rows x D) and reading them into {@code host} (at least rows x D floats),
+     * whose rows are then scanned in parallel.
      */
-    public static int[][] rows(Backend b, OutputLayer out, Tensor h, int k, Tensor buffer, float[] hostRow) {
+    public static int[][] rows(Backend b, OutputLayer out, Tensor h, int k, Tensor buffer, float[] host) {
         int m = h.rows();
         int block = buffer.rows();
         int classes = out.classes();
         int[][] best = new int[m][];
         for (int from = 0; from < m; from += block) {
             int n = Math.min(block, m - from);
+            int first = from;
             Tensor sv = buffer.rowRange(0, n);
             out.scores(h.rowRange(from, from + n), sv);
-            for (int i = 0; i < n; i++) {
-                b.download(sv.rowRange(i, i + 1), hostRow);
-                best[from + i] = of(hostRow, classes, k);
-            }
+            b.download(sv, host);
+            java.util.stream.IntStream.range(0, n).parallel()
+                    .forEach(i -> best[first + i] = of(host, i * classes, classes, k));
         }
         return best;
     }
