@@ -50,7 +50,12 @@ final class GroupOptions {
         try {
             port = Integer.parseInt(where.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new UserException("--master must be HOST:PORT, got '" + where + "'.");
+            throw new UserException("--master must be HOST:PORT, got '" + where + "'. Fix: for example --master "
+                    + "127.0.0.1:29500.");
+        }
+        if (port < 1 || port > 65535) {     // a cast to a 16-bit port would silently listen elsewhere
+            throw new UserException("The port of --master (or MASTER_PORT) must be between 1 and 65535, got " + port
+                    + ". Fix: for example --master " + where.substring(0, colon) + ":29500.");
         }
         return Collectives.join(rank(), n, where.substring(0, colon), port, Duration.ofSeconds(timeout));
     }

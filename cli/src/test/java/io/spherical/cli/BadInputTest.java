@@ -222,6 +222,15 @@ class BadInputTest {
     }
 
     @Test
+    void aMasterPortOutsideTheRangeIsRefusedInsteadOfWrapped() {
+        for (String port : new String[] {"70000", "99999", "0", "-1"}) {
+            fails("must be between 1 and 65535, got " + port, "train", "--corpus", root.resolve("corpus").toString(),
+                    "--out", root.resolve("port-" + port).toString(), "--rank", "0", "--world-size", "2", "--master",
+                    "127.0.0.1:" + port, "--min-count", "1");
+        }
+    }
+
+    @Test
     void experimentKindNamesAreChecked() {
         fails("Unknown kind(s) [nonsense] in --seeded", "experiment", "--out", root.resolve("exp-bad").toString(),
                 "--seeded", "nonsense");
