@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "spherical", mixinStandardHelpOptions = true, version = "spherical 0.1.0-SNAPSHOT",
         description = "Train and evaluate language models with very large output layers (Z-loss and the spherical family).",
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, PrepareCommand.class, BackendsCommand.class, LossesCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, IndexCommand.class, PrepareCommand.class, BackendsCommand.class, LossesCommand.class,
             BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  spherical train                      # Brown corpus, factored Z-loss, best backend",
             "  spherical train --output softmax --epochs 2", "  spherical eval --run runs/latest --split test",

@@ -42,6 +42,9 @@ final class PredictCommand implements Callable<Integer> {
     int k = 10;
     @Option(names = "--format", description = "text, tsv or json (one JSON object per line) (default: ${DEFAULT-VALUE})")
     String format = "text";
+    @Option(names = "--approximate", description = "use the run's approximate index (built by 'spherical index'): "
+            + "much faster at large vocabularies, the words only (no scores)")
+    boolean approximate;
     @Option(names = "--verbose", description = "show stack traces of errors")
     boolean verbose;
     @Parameters(arity = "0..*", paramLabel = "CONTEXT", description = "contexts (quote each); none: read standard input, "
@@ -65,6 +68,9 @@ final class PredictCommand implements Callable<Integer> {
             if (k > p.vocabulary().size()) {
                 throw new UserException("--k " + k + " is larger than the vocabulary (" + p.vocabulary().size()
                         + " words). Fix: a smaller --k.");
+            }
+            if (approximate) {
+                p.useIndex(run);
             }
             if (format.equals("tsv")) {
                 out.println("context\trank\tword\tscore\tprobability");
@@ -96,7 +102,7 @@ final class PredictCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("spherical: the model reads the last " + p.contextWords() + " words of "
                     + "a context; earlier words are not used.");
         }
-        List<List<Predictor.Prediction>> answers = p.topK(batch, k);
+        List<List<Predictor.Prediction>> answers = approximate ? p.approximateTopK(batch, k) : p.topK(batch, k);
         for (int i = 0; i < batch.size(); i++) {
             print(batch.get(i), answers.get(i), out);
             index++;

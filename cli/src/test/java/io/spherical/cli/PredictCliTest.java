@@ -67,6 +67,26 @@ class PredictCliTest {
     }
 
     @Test
+    void anApproximateIndexIsBuiltMeasuredAndUsed(@TempDir Path tmp) {
+        Path z = tmp.resolve("z");
+        CliTest.Run t = CliTest.run("train", "--corpus", corpus.toString(), "--out", z.toString(), "--epochs", "1",
+                "--context", "2", "--embedding", "8", "--hidden", "16", "--batch", "50", "--min-count", "1");
+        assertEquals(0, t.code(), t.err());
+        CliTest.Run i = CliTest.run("index", "--run", z.toString(), "--examples", "40", "--clusters", "8");
+        assertEquals(0, i.code(), i.err());
+        assertTrue(i.out().contains("| probes | recall@10 |") && Files.exists(z.resolve("index.bin")), i.out());
+        CliTest.Run p = CliTest.run("predict", "--run", z.toString(), "--approximate", "--k", "4", "--format", "tsv",
+                "w1 w2");
+        assertEquals(0, p.code(), p.err());
+        assertEquals(1 + 4, p.out().lines().count(), p.out());
+        CliTest.Run none = CliTest.run("index", "--run", run.toString());
+        assertEquals(2, none.code(), "the index is for the factored layer: " + none.err());
+        CliTest.Run missing = CliTest.run("predict", "--run", run.toString(), "--approximate", "w1");
+        assertEquals(2, missing.code(), missing.err());
+        assertTrue(missing.err().contains("spherical index"), missing.err());
+    }
+
+    @Test
     void evalOnAnyTextFile(@TempDir Path tmp) throws IOException {
         Path f = tmp.resolve("mine.txt");
         Files.write(f, Files.readAllLines(corpus.resolve("test.txt")).subList(0, 20));

@@ -15,6 +15,7 @@ import io.spherical.training.checkpoint.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -207,6 +208,83 @@ public final class Predictor implements AutoCloseable {
             }
         }
         return ctx;
+    }
+
+    // ---- the approximate index (spherical index, predict --approximate) ------------------------------------------
+
+    /** The file of a run's approximate index. */
+    public static final String INDEX = "index.bin";
+
+    private ClusterIndex index;
+
+    /** The queries of a batch of contexts (ids, {@code n * contextWords()}): the output layer's input with its bias. */
+    synchronized float[][] queries(int[] ctx, int n) {
+        int dIn = model.config().topWidth();
+        float bias = model.config().biasInput();
+        int width = bias == 0f ? dIn : dIn + 1;
+        float[][] q = new float[n][width];
+        for (int from = 0; from < n; from += maxBatch) {
+            int m = Math.min(maxBatch, n - from);
+            float[] h = backend.toHost(model.forward(Arrays.copyOfRange(ctx, from * context, (from + m) * context), m));
+            for (int i = 0; i < m; i++) {
+                System.arraycopy(h, i * dIn, q[from + i], 0, dIn);
+                if (bias != 0f) {
+                    q[from + i][dIn] = bias;
+                }
+            }
+        }
+        return q;
+    }
+
+    /** Exact top-k ids of a batch of contexts (ids), as {@link #topK} computes them. */
+    synchronized int[][] exactIds(int[] ctx, int n, int k) {
+        OutputLayer out = model.output();
+        try (Tensor buffer = backend.zeros(n, out.classes())) {
+            return TopK.rows(backend, out, model.forward(ctx, n), k, buffer, new float[n * out.classes()]);
+        }
+    }
+
+    /** Builds the approximate index of this run's factored output layer (k-means with {@code clusters} clusters). */
+    synchronized ClusterIndex buildIndex(int clusters, long seed) {
+        if (!(model.output() instanceof io.spherical.models.output.FactoredSphericalOutput f)) {
+            throw new UserException("The approximate index is built for the factored spherical output layer; this run "
+                    + "has " + model.config().output().label() + ". Fix: use exact predictions (predict without "
+                    + "--approximate).");
+        }
+        int classes = f.classes();
+        float[] w = f.weights();
+        return ClusterIndex.build(backend, w, classes, w.length / classes, clusters, seed);
+    }
+
+    /** Uses the index in {@code runDir} (built by 'spherical index') for {@link #approximateTopK}. */
+    public synchronized void useIndex(Path runDir) {
+        Path f = runDir.resolve(INDEX);
+        if (!Files.isRegularFile(f)) {
+            throw new UserException("No approximate index in " + runDir + ". Fix: build it with 'spherical index --run "
+                    + runDir + "'.");
+        }
+        float bias = model.config().biasInput();
+        int width = bias == 0f ? model.config().topWidth() : model.config().topWidth() + 1;
+        index = ClusterIndex.read(f, vocab.size(), width);
+    }
+
+    /** The k best words after each context by the approximate index (scores exact among its candidates). */
+    public synchronized List<List<Prediction>> approximateTopK(List<String> texts, int k) {
+        if (index == null) {
+            throw new UserException("No approximate index loaded. Fix: call useIndex(runDir) after 'spherical index'.");
+        }
+        float[][] q = queries(contexts(texts), texts.size());
+        float[] scores = new float[vocab.size()];
+        int[] ids = new int[vocab.size()];
+        List<List<Prediction>> out = new ArrayList<>();
+        for (float[] qi : q) {
+            List<Prediction> a = new ArrayList<>();
+            for (int id : index.topK(qi, k, scores, ids)) {
+                a.add(new Prediction(vocab.word(id), id, Double.NaN, Double.NaN));
+            }
+            out.add(a);
+        }
+        return out;
     }
 
     @Override
