@@ -37,13 +37,14 @@ public final class TopKBench {
         FactoredConfig cfg = FactoredConfig.of(vocab, dIn, batch).withPeriods(0, 0, 0);
         long[] peak = {0};
         float[] host = new float[block * vocab];
+        double[] offsets = new double[batch];
         try (FactoredSphericalOutput layer = new FactoredSphericalOutput(b, cfg, LossRegistry.discover().create("z-loss",
                 Map.of()));
              Tensor h = b.fromHost(LayerBench.activations(r, batch * dIn), batch, dIn);
              Tensor hb = b.fromHost(LayerBench.activations(r, batch * dim), batch, dim);
              Tensor w = b.fromHost(LayerBench.activations(r, vocab * dim), vocab, dim);
              Tensor buffer = b.zeros(block, vocab)) {
-            double[] topMs = StepTimer.time(b, 1, iterations, () -> TopK.rows(b, layer, h, k, buffer, host), peak);
+            double[] topMs = StepTimer.time(b, 1, iterations, () -> TopK.rows(b, layer, h, k, buffer, host, offsets), peak);
             double[] gemmMs = StepTimer.time(b, 1, iterations, () -> {
                 for (int from = 0; from < batch; from += block) {
                     int n = Math.min(block, batch - from);

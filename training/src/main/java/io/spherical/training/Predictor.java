@@ -151,11 +151,12 @@ public final class Predictor implements AutoCloseable {
                 int n = Math.min(block, texts.size() - from);
                 int[] ctx = contexts(texts.subList(from, from + n));
                 Tensor h = model.forward(ctx, n);
-                int[][] best = TopK.rows(backend, out, h, k, scores, host);
+                double[] offsets = new double[n];
+                int[][] best = TopK.rows(backend, out, h, k, scores, host, offsets);
                 double[][] bestScores = new double[n][k];
                 for (int i = 0; i < n; i++) {            // n <= the buffer's rows: the block's scores are in host
                     for (int j = 0; j < k; j++) {
-                        bestScores[i][j] = host[i * classes + best[i][j]];
+                        bestScores[i][j] = host[i * classes + best[i][j]] + offsets[i];
                     }
                 }
                 double[][] prob = new double[n][k];
@@ -240,7 +241,8 @@ public final class Predictor implements AutoCloseable {
     synchronized int[][] exactIds(int[] ctx, int n, int k) {
         OutputLayer out = model.output();
         try (Tensor buffer = backend.zeros(n, out.classes())) {
-            return TopK.rows(backend, out, model.forward(ctx, n), k, buffer, new float[n * out.classes()]);
+            return TopK.rows(backend, out, model.forward(ctx, n), k, buffer, new float[n * out.classes()],
+                    new double[n]);
         }
     }
 

@@ -77,7 +77,7 @@ class PredictorTest {
                     assertEquals(s[y.id()], y.score(), 1e-4 * Math.max(1, Math.abs(y.score())), kind + " batch " + y);
                 }
                 for (Predictor.Prediction x : top) {
-                    assertEquals(s[x.id()], x.score(), 0.0);
+                    assertEquals(s[x.id()], x.score(), 1e-5 * Math.max(1, Math.abs(x.score())));
                     assertEquals(words.get(x.id()), x.word());
                     if (p.normalised()) {
                         assertTrue(x.probability() > 0 && x.probability() <= 1, kind + ": " + x);

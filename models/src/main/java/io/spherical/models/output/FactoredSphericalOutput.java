@@ -361,6 +361,21 @@ public final class FactoredSphericalOutput implements OutputLayer {
         b.gemm(1f, w.omegaH, false, ones, false, 1f, out);     // + (omega . h_i) for every class
     }
 
+    /** The scores without the bias term omega . h, which is constant along a row and goes to {@code rowOffsets}. */
+    @Override
+    public void rankingScores(Tensor h, Tensor out, double[] rowOffsets) {
+        int m = h.rows();
+        StepBuffers.View w = buf.view(m);
+        buf.input().load(h, w.hb);
+        b.gemm(1f, w.hb, false, st.u, true, 0f, w.hu);
+        b.gemm(1f, w.hu, false, st.v, true, 0f, out);
+        b.gemm(1f, w.hb, false, st.omegaColumn, false, 0f, w.omegaH);
+        b.download(w.omegaH, buf.omegaH);
+        for (int i = 0; i < m; i++) {
+            rowOffsets[i] = buf.omegaH[i];
+        }
+    }
+
     // ---- inspection (tests, checkpoints) ----------------------------------------------------------------------
 
     /** W = V U + 1 omega^T on the host ({@code D x d}, row-major). O(D d^2); for tests and checkpoints. */

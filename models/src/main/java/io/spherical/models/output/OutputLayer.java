@@ -46,6 +46,16 @@ public interface OutputLayer extends AutoCloseable {
     /** Every output for a batch: {@code out} is {@code m x classes()}; higher means more likely. */
     void scores(Tensor h, Tensor out);
 
+    /**
+     * The scores up to a constant per row, which goes to {@code rowOffsets[0..m)}: the ranking of every row is that of
+     * {@link #scores}, and score = out + offset. A layer whose scores carry such a term (the factored layer's bias)
+     * skips a pass over the m x D block; by default the full scores and zero offsets.
+     */
+    default void rankingScores(Tensor h, Tensor out, double[] rowOffsets) {
+        scores(h, out);
+        java.util.Arrays.fill(rowOffsets, 0, h.rows(), 0.0);
+    }
+
     /** Whether {@code exp(-loss)} is a normalised probability (perplexity defined). */
     boolean normalised();
 

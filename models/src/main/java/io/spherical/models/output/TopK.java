@@ -48,9 +48,11 @@ public final class TopK {
     /**
      * The top k of the scores of every row of {@code h} (m x d_in), best first, scoring at most {@code buffer.rows()}
      * examples at a time into {@code buffer} (rows x D) and reading them into {@code host} (at least rows x D floats),
-     * whose rows are then scanned in parallel.
+     * whose rows are then scanned in parallel. The layer's ranking scores are used ({@link OutputLayer#rankingScores}):
+     * {@code host} holds the last block's scores less {@code offsets[i]} (offsets: at least m values, filled).
      */
-    public static int[][] rows(Backend b, OutputLayer out, Tensor h, int k, Tensor buffer, float[] host) {
+    public static int[][] rows(Backend b, OutputLayer out, Tensor h, int k, Tensor buffer, float[] host,
+                               double[] offsets) {
         int m = h.rows();
         int block = buffer.rows();
         int classes = out.classes();
@@ -59,7 +61,9 @@ public final class TopK {
             int n = Math.min(block, m - from);
             int first = from;
             Tensor sv = buffer.rowRange(0, n);
-            out.scores(h.rowRange(from, from + n), sv);
+            double[] blockOffsets = new double[n];
+            out.rankingScores(h.rowRange(from, from + n), sv, blockOffsets);
+            System.arraycopy(blockOffsets, 0, offsets, from, n);
             b.download(sv, host);
             java.util.stream.IntStream.range(0, n).parallel()
                     .forEach(i -> best[first + i] = of(host, i * classes, classes, k));
