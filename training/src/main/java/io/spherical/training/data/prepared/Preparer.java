@@ -173,8 +173,10 @@ public final class Preparer {
                             }
                             int n = done.incrementAndGet();
                             if (n % Math.max(1, bySize.size() / 20) == 0 || n == bySize.size()) {
-                                status.accept(String.format("  read %d of %d source files, %,d word forms, %.0f s", n,
-                                        bySize.size(), dict.size(), (System.nanoTime() - t0) / 1e9));
+                                synchronized (status) {          // the workers report one at a time
+                                    status.accept(String.format("  read %d of %d source files, %,d word forms, %.0f s",
+                                            n, bySize.size(), dict.size(), (System.nanoTime() - t0) / 1e9));
+                                }
                             }
                         }
                         w.finish();
