@@ -320,12 +320,12 @@ public final class FactoredSphericalOutput implements OutputLayer {
         return repairs;
     }
 
-    /** Direct solves taken because Newton-Schulz did not converge (a sign of a large step; 0 in normal runs). */
+    /** Direct solves taken because Newton-Schulz did not converge (large steps: 97 in the Brown default run at lr 4). */
     public int hostSolves() {
         return hostSolves + stabiliser.counters().hostSolves();
     }
 
-    /** Steps whose size the step control reduced so far (see {@link StepControl}); 0 in ordinary runs. */
+    /** Steps whose size the step control reduced so far (see {@link StepControl}); rare (1 in the Brown default run). */
     public long controlledSteps() {
         return controlled;
     }
@@ -345,15 +345,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
 
     @Override
     public void scores(Tensor h, Tensor out) {
-        int m = h.rows();
-        StepBuffers.View w = buf.view(m);
-        if (out.rows() != m || out.cols() != classes) {
-            throw new IllegalArgumentException("scores must be " + m + "x" + classes + ", is " + out.shape());
-        }
-        buf.input().load(h, w.hb);
-        b.gemm(1f, w.hb, false, st.u, true, 0f, w.hu);
-        b.gemm(1f, w.hu, false, st.v, true, 0f, out);          // (U h_i)^T V^T
-        b.gemm(1f, w.hb, false, st.omegaColumn, false, 0f, w.omegaH);
+        StepBuffers.View w = unbiased(h, out);
         if (ones == null) {
             ones = b.zeros(1, classes);
             b.fill(ones, 1f);
@@ -361,19 +353,28 @@ public final class FactoredSphericalOutput implements OutputLayer {
         b.gemm(1f, w.omegaH, false, ones, false, 1f, out);     // + (omega . h_i) for every class
     }
 
-    /** The scores without the bias term omega . h, which is constant along a row and goes to {@code rowOffsets}. */
+    /** The scores without omega . h, which is constant along a row (the ranking's) and goes to {@code rowOffsets}. */
     @Override
     public void rankingScores(Tensor h, Tensor out, double[] rowOffsets) {
+        StepBuffers.View w = unbiased(h, out);
+        b.download(w.omegaH, buf.omegaH);
+        for (int i = 0; i < h.rows(); i++) {
+            rowOffsets[i] = buf.omegaH[i];
+        }
+    }
+
+    /** out = (U h_i)^T V^T for every row, and omega . h_i in the view's omegaH; returns the view. */
+    private StepBuffers.View unbiased(Tensor h, Tensor out) {
         int m = h.rows();
         StepBuffers.View w = buf.view(m);
+        if (out.rows() != m || out.cols() != classes) {
+            throw new IllegalArgumentException("scores must be " + m + "x" + classes + ", is " + out.shape());
+        }
         buf.input().load(h, w.hb);
         b.gemm(1f, w.hb, false, st.u, true, 0f, w.hu);
         b.gemm(1f, w.hu, false, st.v, true, 0f, out);
         b.gemm(1f, w.hb, false, st.omegaColumn, false, 0f, w.omegaH);
-        b.download(w.omegaH, buf.omegaH);
-        for (int i = 0; i < m; i++) {
-            rowOffsets[i] = buf.omegaH[i];
-        }
+        return w;
     }
 
     // ---- inspection (tests, checkpoints) ----------------------------------------------------------------------
