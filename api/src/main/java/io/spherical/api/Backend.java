@@ -58,7 +58,12 @@ public interface Backend extends AutoCloseable {
 
     // ---- BLAS ------------------------------------------------------------------------------------------
 
-    /** c = alpha * op(a) * op(b) + beta * c, where op transposes when asked. With beta = 0, c's old contents (even NaN) are ignored. */
+    /**
+     * c = alpha * op(a) * op(b) + beta * c, where op transposes when asked: {@code op(a)} is {@code m x k} ({@code a}
+     * itself is {@code k x m} when {@code transA}), {@code op(b)} is {@code k x n}, {@code c} is {@code m x n}. {@code c}
+     * must not be (or share storage with) {@code a} or {@code b}; {@code a} and {@code b} may be the same tensor (for
+     * example {@code a^T a}). With beta = 0, c's old contents (even NaN) are ignored.
+     */
     void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c);
 
     /** y += alpha * x (same shape). */
@@ -176,7 +181,10 @@ public interface Backend extends AutoCloseable {
     default void synchronize() {
     }
 
-    /** Releases the device and any cached scratch space. Tensors must not be used afterwards. */
+    /**
+     * Releases the device and any cached scratch space. Whoever created the backend closes it, last: tensors and
+     * layers made with it must not be used afterwards (close them first; a backend may release their storage too).
+     */
     @Override
     void close();
 }

@@ -28,6 +28,8 @@ public final class BackendDiscovery {
     private static final System.Logger LOG = System.getLogger(BackendDiscovery.class.getName());
     private static final String HOW_TO_ADD = "add a backend module to the classpath (io.spherical:spherical-backend-nd4j"
             + " for CPUs, io.spherical:spherical-backend-opencl for OpenCL devices)";
+    private static final String HOW_TO_CHOOSE = "BackendDiscovery.discover().create(NAME) in Java, --backend NAME on the"
+            + " command line, or -D" + PROPERTY + "=NAME / " + ENV + "=NAME for either";
 
     private final List<Candidate> candidates;
     private final List<String> loadFailures;
@@ -107,7 +109,13 @@ public final class BackendDiscovery {
         return candidates.stream().map(c -> c.provider().name()).toList();
     }
 
-    /** Chooses a backend from the real system property and environment. */
+    /**
+     * Chooses a backend from the real system property and environment, without creating it (no native code loads).
+     *
+     * @param explicit a provider name that forces the choice, or {@code null} (or blank) for "no explicit choice":
+     *                 then {@value #PROPERTY}, then {@value #ENV}, then the highest priority decide
+     * @throws NoBackendException when the named backend is unknown or unusable, or nothing is available
+     */
     public Selection select(String explicit) {
         return select(explicit, System::getProperty, System.getenv());
     }
@@ -137,7 +145,7 @@ public final class BackendDiscovery {
             if (match.isEmpty()) {
                 throw new NoBackendException("Unknown backend '" + forced + "' (from " + source + "). Known backends: "
                         + (candidates.isEmpty() ? "none" : String.join(", ", names())) + loadFailureSuffix()
-                        + ". Fix: choose one of the known names, or " + HOW_TO_ADD + ".");
+                        + ". Fix: choose one of the known names (" + HOW_TO_CHOOSE + "), or " + HOW_TO_ADD + ".");
             }
             Probe p = match.get().probe();
             if (!p.available()) {
@@ -153,13 +161,18 @@ public final class BackendDiscovery {
         if (best.isEmpty()) {
             throw new NoBackendException("No usable compute backend. Providers found: "
                     + (candidates.isEmpty() ? "none" : summary()) + loadFailureSuffix()
-                    + ". Fix: " + HOW_TO_ADD + ", or choose one with --backend NAME, -D" + PROPERTY + "=NAME or "
-                    + ENV + "=NAME.");
+                    + ". Fix: " + HOW_TO_ADD + ", or choose one by name: " + HOW_TO_CHOOSE + ".");
         }
         return logged(new Selection(best.get(), "highest priority among available providers"));
     }
 
-    /** Chooses as {@link #select(String)} and creates the backend. */
+    /**
+     * Chooses as {@link #select(String)} and creates the backend; the caller owns it and closes it after every tensor
+     * and layer made with it.
+     *
+     * @param explicit a provider name, or {@code null} for "no explicit choice" (see {@link #select(String)})
+     * @throws NoBackendException when the named backend is unknown or unusable, or nothing is available
+     */
     public Backend create(String explicit) {
         return select(explicit).candidate().provider().create();
     }

@@ -41,6 +41,7 @@ final class IndexCommand implements Callable<Integer> {
         String corpusSpec = ResumeCheck.recorded(new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(run.resolve("run.json").toFile()), run);
         try (Predictor p = Predictor.load(run)) {
+            p.warnings().forEach(out::println);
             Corpus c = Corpora.open(corpusSpec, cache != null ? cache : Corpora.defaultCache(), m -> out.println(m));
             int k = clusters != null ? clusters : (int) Math.round(4 * Math.sqrt(p.vocabulary().size()));
             IndexBuilder.Report r = IndexBuilder.build(run, p, c, k, examples, recall, m -> {

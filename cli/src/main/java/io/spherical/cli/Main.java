@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
             BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  spherical train                      # Brown corpus, factored Z-loss, best backend",
             "  spherical train --output softmax --epochs 2", "  spherical eval --run runs/latest --split test",
-            "  spherical backends", "  spherical losses"})
+            "  spherical backends", "  spherical losses",
+            "  spherical --plugins examples/custom-loss/target losses   # loss plugins: every jar in a directory"})
 public final class Main implements Runnable {
     /** Exit status of a user error. */
     public static final int USER_ERROR = 2;
@@ -25,6 +26,13 @@ public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Declared for help and parsing: {@link Plugins#install} reads it from the arguments before they are parsed. */
+    @CommandLine.Option(names = Plugins.OPTION, paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+            description = "loss plugins: every .jar in DIR (several directories: separated by ':', ';' on Windows) is "
+                    + "loaded, for every command; a run records the plugin jar its loss came from (default: $"
+                    + Plugins.ENV + ", else none)")
+    String plugins;
 
     @Override
     public void run() {
@@ -42,9 +50,31 @@ public final class Main implements Runnable {
         System.exit(code);
     }
 
-    /** Runs the command with the given streams and returns its exit status (used by tests in-process). */
+    /**
+     * Runs the command with the given streams and returns its exit status (used by tests in-process). The plugin jars
+     * of {@code --plugins} (or {@code SPHERICAL_PLUGINS}) are loaded first, before the command line is parsed, and
+     * are the thread's context class loader until the command returns.
+     */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        Plugins plugins;
+        try {
+            plugins = Plugins.install(args, System.getenv(Plugins.ENV));
+        } catch (UserException e) {
+            err.println("spherical: " + e.getMessage());
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            return USER_ERROR;
+        }
+        try {
+            return execute(args, out, err, verbose);
+        } finally {
+            plugins.close();
+        }
+    }
+
+    private static int execute(String[] args, PrintWriter out, PrintWriter err, boolean verbose) {
         CommandLine cl = new CommandLine(new Main());
         TrainCommand train = cl.getSubcommands().get("train").getCommand();
         LossOptions.addTo(cl.getSubcommands().get("train").getCommandSpec(), LossRegistry.discover(), train.lossOptions);

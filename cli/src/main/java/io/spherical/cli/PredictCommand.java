@@ -65,6 +65,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Predictor p = Predictor.load(run)) {
+            p.warnings().forEach(x -> spec.commandLine().getErr().println("spherical: " + x));
             if (k > p.vocabulary().size()) {
                 throw new UserException("--k " + k + " is larger than the vocabulary (" + p.vocabulary().size()
                         + " words). Fix: a smaller --k.");

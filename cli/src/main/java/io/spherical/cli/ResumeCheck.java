@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.spherical.api.UserException;
 import io.spherical.models.lm.OutputKind;
 import io.spherical.training.checkpoint.Checkpoint;
+import io.spherical.models.loss.LossRegistry;
+import io.spherical.training.LossPlugin;
 import io.spherical.training.RunDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +29,14 @@ final class ResumeCheck {
     /** Reads the checkpoint's manifest (user errors for a missing or damaged checkpoint). */
     static ResumeCheck of(Path runDir) {
         return new ResumeCheck(runDir, Checkpoint.read(new RunDirectory(runDir).requireCheckpoint()).manifest());
+    }
+
+    /**
+     * Refuses, in one line naming the loss and its jar, a run trained with a plugin loss that is not loaded (see
+     * {@link LossPlugin#requireLoaded}); a plugin from another jar is the trainer's to warn about.
+     */
+    void requireLossPlugin(LossRegistry losses) {
+        LossPlugin.requireLoaded(manifest, losses);
     }
 
     /** Throws a user error naming every option of {@code t} that contradicts the checkpoint. */

@@ -171,14 +171,17 @@ final class TrainCommand implements Callable<Integer> {
                     + "every worker.");
         }
         CommandContext rt = CommandContext.of(backend);
+        ResumeCheck check = resume ? ResumeCheck.of(runDir) : null;
+        if (check != null) {
+            check.requireLossPlugin(rt.losses());   // before any loss is looked up: a missing plugin names its jar
+        }
         if (mc.output().spherical()) {
             rt.losses().create(mc.loss(), mc.lossParams());   // a bad loss or optimizer fails before any download
         }
         rt.optimizers().create(tc.optimizer(), tc.optimizerParams());
         Progress progress = progressOptions.open(w);
         String corpusSpec = rawSpec(corpus, caseOption, split);
-        if (resume) {
-            ResumeCheck check = ResumeCheck.of(runDir);
+        if (check != null) {
             check.refuseConflicts(this);
             corpusSpec = corpus != null ? rawSpec(corpus, caseOption, split) : check.recordedCorpus();
         }

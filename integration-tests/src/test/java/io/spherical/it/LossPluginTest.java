@@ -35,6 +35,7 @@ class LossPluginTest {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        pb.environment().remove("SPHERICAL_PLUGINS");     // only what a test passes
         Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();
@@ -84,6 +85,28 @@ class LossPluginTest {
         String run = Files.readString(out.resolve("run.json"));
         assertTrue(run.contains("\"name\" : \"cosine-margin\"") && run.contains("\"margin\" : 0.6")
                 && run.contains("\"k\" : 4.0"), run);
+    }
+
+    @Test
+    void withPluginsTheRunTrainsAndEvaluatesAndWithoutThemItNamesTheLossAndTheJar(@TempDir Path tmp) throws Exception {
+        Path corpus = SyntheticCorpus.write(tmp.resolve("corpus"), 80, 600, 9);
+        Path out = tmp.resolve("run");
+        String dir = pluginJar().getParent().toString();
+        String jar = pluginJar().getFileName().toString();
+        ProcessResult r = cli(List.of(), "--plugins", dir, "train", "--corpus", corpus.toString(), "--out",
+                out.toString(), "--loss", "cosine-margin", "--margin", "0.6", "--output", "factored", "--epochs", "1",
+                "--context", "2", "--embedding", "8", "--hidden", "16", "--batch", "50", "--min-count", "1");
+        assertEquals(0, r.code(), r.err());
+        String run = Files.readString(out.resolve("run.json"));
+        assertTrue(run.contains("\"plugin\"") && run.contains("\"jar\" : \"" + jar + "\"") && run.contains("\"sha256\""),
+                run);
+        ProcessResult with = cli(List.of(), "--plugins", dir, "eval", "--run", out.toString(), "--split", "valid");
+        assertEquals(0, with.code(), with.err());
+        assertTrue(with.out().contains("top-10 error"), with.out());
+        ProcessResult without = cli(List.of(), "eval", "--run", out.toString(), "--split", "valid");
+        assertEquals(2, without.code(), without.out() + without.err());
+        assertTrue(without.err().contains("spherical: The run's loss 'cosine-margin' comes from the plugin jar " + jar)
+                && without.err().contains("Fix: pass --plugins DIR"), without.err());
     }
 
     @Test

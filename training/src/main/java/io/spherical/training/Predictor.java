@@ -57,8 +57,10 @@ public final class Predictor implements AutoCloseable {
     private final RunTokens tokens;
     private final int context;
     private final int maxBatch;
+    private final List<String> warnings;
 
-    private Predictor(Backend backend, boolean owns, NgramLanguageModel model, Vocabulary vocab, RunTokens tokens) {
+    private Predictor(Backend backend, boolean owns, NgramLanguageModel model, Vocabulary vocab, RunTokens tokens,
+                      List<String> warnings) {
         this.backend = backend;
         this.ownsBackend = owns;
         this.model = model;
@@ -66,11 +68,13 @@ public final class Predictor implements AutoCloseable {
         this.tokens = tokens;
         this.context = model.config().context();
         this.maxBatch = model.maxBatch();
+        this.warnings = List.copyOf(warnings);
     }
 
     /** The run in {@code runDir} (its checkpoint.zip) on the best available backend. */
     public static Predictor load(Path runDir) {
-        Backend b = BackendDiscovery.discover().create(null);
+        ClassLoader cl = Thread.currentThread().getContextClassLoader();      // plugin jars included
+        Backend b = BackendDiscovery.discover(cl != null ? cl : Predictor.class.getClassLoader()).create(null);
         try {
             return load(runDir, b, true);
         } catch (RuntimeException e) {
@@ -94,7 +98,9 @@ public final class Predictor implements AutoCloseable {
         ModelConfig mc = RunRecords.withRecordedLoss(RunRecords.fromJson(c.manifest().get("model"), ModelConfig.class),
                 c.manifest());
         TrainingConfig tc = RunRecords.fromJson(c.manifest().get("training"), TrainingConfig.class);
-        var loss = LossRegistry.discover().create(mc.loss(), mc.lossParams());
+        LossRegistry losses = LossRegistry.discover();
+        List<String> warnings = LossPlugin.requireLoaded(c.manifest(), losses).stream().toList();
+        var loss = losses.create(mc.loss(), mc.lossParams());
         var opt = OptimizerRegistry.discover().create(tc.optimizer(), tc.optimizerParams());
         int batch = Math.max(1, Math.min(tc.batch(), 256));
         NgramLanguageModel m = new NgramLanguageModel(backend, mc, c.vocabulary(), loss, opt, batch);
@@ -106,7 +112,15 @@ public final class Predictor implements AutoCloseable {
             throw e;
         }
         return new Predictor(backend, owns, m, c.vocabulary(), RunTokens.forSpec(c.manifest().path("corpusSpec")
-                .asText("")));
+                .asText("")), warnings);
+    }
+
+    /**
+     * What loading noticed and the caller may show, one line each: the run's loss plugin loaded from another jar than
+     * the one it was trained with ({@link LossPlugin#requireLoaded}). Empty as a rule.
+     */
+    public List<String> warnings() {
+        return warnings;
     }
 
     /** The words of the run's vocabulary ({@code </s>} and {@code <unk>} first). */

@@ -90,6 +90,7 @@ public final class RunDirectory {
         ObjectNode l = m.putObject("loss");
         l.put("name", loss.name());
         l.set("values", Checkpoint.JSON.valueToTree(loss.values()));
+        LossPlugin.of(loss).ifPresent(p -> m.set(LossPlugin.FIELD, p.toJson()));   // the jar a plugin loss came from
         ObjectNode eff = m.putObject("effective");         // every setting derived from D, as the model uses it
         if (mc.output().spherical()) {
             eff.set("loss", Checkpoint.JSON.valueToTree(new java.util.TreeMap<>(loss.effectiveValues(vocab.size()))));

@@ -27,7 +27,8 @@ public final class SphericalModule extends AbstractModule {
     @Provides
     @Singleton
     Backend backend() {
-        return BackendDiscovery.discover().create(backendName);
+        ClassLoader cl = Thread.currentThread().getContextClassLoader();   // as the registries: plugin jars included
+        return BackendDiscovery.discover(cl != null ? cl : BackendDiscovery.class.getClassLoader()).create(backendName);
     }
 
     @Provides

@@ -97,6 +97,7 @@ public final class Trainer {
         Vocabulary vocab;
         if (resume) {
             loaded = Checkpoint.read(run.dir.requireCheckpoint());
+            LossPlugin.requireLoaded(loaded.manifest(), losses).ifPresent(listener::status);
             mc = RunRecords.withRecordedLoss(RunRecords.fromJson(loaded.manifest().get("model"), ModelConfig.class), loaded.manifest());
             tc = onResume.apply(RunRecords.fromJson(loaded.manifest().get("training"), TrainingConfig.class));
             run.progress = RunRecords.fromJson(loaded.manifest().get("progress"), Progress.class);
@@ -300,6 +301,7 @@ public final class Trainer {
     public Metrics evaluateCheckpoint(Path file, Corpus corpus, Split split, long maxExamples,
                                       TrainingListener listener) {
         Checkpoint c = Checkpoint.read(file);
+        LossPlugin.requireLoaded(c.manifest(), losses).ifPresent(w -> listener.status(w));
         ModelConfig mc = RunRecords.withRecordedLoss(RunRecords.fromJson(c.manifest().get("model"), ModelConfig.class), c.manifest());
         TrainingConfig tc = RunRecords.fromJson(c.manifest().get("training"), TrainingConfig.class);
         SphericalLoss loss = losses.create(mc.loss(), mc.lossParams());

@@ -46,7 +46,7 @@ final class SideBySide {
     static Result run(Backend backend, SphericalLoss loss, int classes, int dIn, int m, int steps, float eta,
                       double scale, FactoredConfig cfg) {
         Random r = new Random(classes * 17L + dIn * 3L + m);
-        float[] w0 = FactoredLayerContract.weights(r, classes, cfg.width(), scale);
+        float[] w0 = FactoredChecks.weights(r, classes, cfg.width(), scale);
         DenseReference64 ref = new DenseReference64(w0, classes, dIn, cfg.biasInput(), loss)
                 .withStepBound(cfg.stepBound());
         Dense64 wStart = ref.w.copy();
@@ -63,7 +63,7 @@ final class SideBySide {
             Dense64 sKept0 = Dense64.of(f.columnSums(), 1, cfg.width());
             for (int s = 0; s < steps; s++) {
                 float[] h = Dense64.randomFloats(r, m * dIn, 1.0);
-                int[] t = FactoredLayerContract.targets(r, m, classes);
+                int[] t = FactoredChecks.targets(r, m, classes);
                 backend.upload(h, ht);
                 double l = f.step(ht, t, eta, gt);
                 Dense64 g = ref.step(h, m, t, eta, lossOut);
