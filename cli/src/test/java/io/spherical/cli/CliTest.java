@@ -159,7 +159,9 @@ class CliTest {
         Path out = root.resolve("run-interrupted");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(Arrays.asList(small(out, "--epochs=20")));
+        // early stopping off and many epochs: the run must still be training when the interrupt comes (a fast machine
+        // once finished 7 epochs, stopped early, before the SIGINT arrived)
+        cmd.addAll(Arrays.asList(small(out, "--epochs=500", "--patience=0")));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(root.resolve("sub.log").toFile()).start();
         Path ckpt = out.resolve("checkpoint.zip");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
