@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
  *
  * <p>Order of precedence: an explicit name (a command-line flag or a dependency-injection binding) &gt; the system
  * property {@value #PROPERTY} &gt; the environment variable {@value #ENV} &gt; the available provider with the
- * highest {@link BackendProvider#priority()}, ties broken by name. Providers are found with the api's own class
- * loader unless the caller passes another; a provider that fails to load is skipped and reported, never fatal.
+ * highest {@link BackendProvider#priority()}, ties broken by name. Providers are found with the thread's context class
+ * loader (else the api's own) unless the caller passes another; a provider that fails to load is skipped and reported, never fatal.
  */
 public final class BackendDiscovery {
 
@@ -77,9 +77,12 @@ public final class BackendDiscovery {
         this.loadFailures = List.copyOf(loadFailures);
     }
 
-    /** Discovers providers with the api's own class loader. */
+    /**
+     * Discovers providers with the thread's context class loader (which sees the jars of the command's
+     * {@code --plugins}), else the api's own.
+     */
     public static BackendDiscovery discover() {
-        return discover(BackendDiscovery.class.getClassLoader());
+        return discover(Services.pluginLoader(BackendDiscovery.class));
     }
 
     /** Discovers providers visible to {@code loader}; entries that fail to load are recorded, not thrown. */
@@ -110,7 +113,8 @@ public final class BackendDiscovery {
     }
 
     /**
-     * Chooses a backend from the real system property and environment, without creating it (no native code loads).
+     * Chooses a backend from the real system property and environment, without creating it (every provider's cheap
+     * probe runs; OpenCL's loads JOCL to list the devices).
      *
      * @param explicit a provider name that forces the choice, or {@code null} (or blank) for "no explicit choice":
      *                 then {@value #PROPERTY}, then {@value #ENV}, then the highest priority decide

@@ -18,7 +18,7 @@ final class BackendsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
-        BackendDiscovery d = BackendDiscovery.discover(Thread.currentThread().getContextClassLoader()); // see Plugins
+        BackendDiscovery d = BackendDiscovery.discover(); // plugin jars included (see Plugins)
         out.printf("%-10s %8s  %-11s %s%n", "NAME", "PRIORITY", "STATUS", "DETAIL");
         for (BackendDiscovery.Candidate c : d.candidates()) {
             out.printf("%-10s %8d  %-11s %s%n", c.provider().name(), c.provider().priority(),

@@ -1,6 +1,8 @@
 package io.spherical.cli;
 
 import io.spherical.api.UserException;
+import io.spherical.models.loss.LossRegistry;
+import io.spherical.training.LossPlugin;
 import io.spherical.training.data.Corpora;
 import io.spherical.training.data.Corpus;
 import io.spherical.training.data.Split;
@@ -57,6 +59,10 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserException("No checkpoint in " + run + ". Fix: pass --run with a run directory written by "
                     + "'spherical train'.");
         }
+        if (Files.isRegularFile(run.resolve("run.json"))) {
+            // a plugin loss that is not loaded is refused before the corpus is opened (which may mean preparing it)
+            LossPlugin.requireLoaded(runJson(), LossRegistry.discover());
+        }
         String spec0 = corpus != null ? corpus : recordedCorpus();
         Progress progress = progressOptions.open(spec.commandLine().getOut());
         Corpus c = file != null ? io.spherical.training.RunTokens.forSpec(recordedCorpus()).corpusOf(file)
@@ -78,9 +84,12 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private String recordedCorpus() {
+        return ResumeCheck.recorded(runJson(), run);
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode runJson() {
         try {
-            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("run.json").toFile());
-            return ResumeCheck.recorded(node, run);
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("run.json").toFile());
         } catch (java.io.IOException e) {
             throw new UserException("Cannot tell which corpus " + run + " was trained on (" + e.getMessage()
                     + "). Fix: pass --corpus.");

@@ -67,7 +67,8 @@ final class Plugins implements AutoCloseable {
                         + "). Fix: move it to a plain local directory.", e);
             }
         }
-        URLClassLoader loader = new URLClassLoader("spherical-plugins", urls, Plugins.class.getClassLoader());
+        URLClassLoader loader = new URLClassLoader("spherical-plugins", urls,
+                previous != null ? previous : Plugins.class.getClassLoader());
         t.setContextClassLoader(loader);
         return new Plugins(jars, loader, previous);
     }
@@ -111,7 +112,8 @@ final class Plugins implements AutoCloseable {
                 continue;
             }
             if (!Files.isDirectory(dir)) {
-                throw new UserException("The plugin directory " + d + " (" + source + ") does not exist. Fix: pass "
+                throw new UserException("The plugin directory " + d + " (" + source + ") " + (Files.exists(dir)
+                        ? "is neither a directory nor a .jar file" : "does not exist") + ". Fix: pass "
                         + OPTION + " with the directory that holds the plugin jars (or set " + ENV + " to it).");
             }
             List<Path> found;

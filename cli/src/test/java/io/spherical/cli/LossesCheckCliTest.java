@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spherical.api.SphericalLoss;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -50,18 +48,8 @@ public class LossesCheckCliTest {
         }
     }
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(code, out.toString(), err.toString());
-    }
-
     /** Runs the command with {@link FlippedSignLoss} registered as a plugin (a services file on the context loader). */
-    static Run runWithBrokenLoss(Path dir, String... args) throws IOException {
+    static CliTest.Run runWithBrokenLoss(Path dir, String... args) throws IOException {
         Path services = dir.resolve("META-INF/services/" + SphericalLoss.class.getName());
         Files.createDirectories(services.getParent());
         Files.writeString(services, FlippedSignLoss.class.getName() + "\n");
@@ -70,7 +58,7 @@ public class LossesCheckCliTest {
         try (URLClassLoader cl = new URLClassLoader(new URL[] {dir.toUri().toURL()},
                 LossesCheckCliTest.class.getClassLoader())) {
             t.setContextClassLoader(cl);
-            return run(args);
+            return CliTest.run(args);
         } finally {
             t.setContextClassLoader(previous);
         }
@@ -78,7 +66,7 @@ public class LossesCheckCliTest {
 
     @Test
     void everyBuiltInPasses() {
-        Run r = run("losses", "--check");
+        CliTest.Run r = CliTest.run("losses", "--check");
         assertEquals(0, r.code(), r.out() + r.err());
         for (String name : List.of("z-loss", "squared-error", "log-taylor-softmax", "log-spherical-softmax")) {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(name + " ") && l.contains("PASS")
@@ -89,7 +77,7 @@ public class LossesCheckCliTest {
 
     @Test
     void aLossWithAWrongPartialFailsTheCheckWithItsWorstError(@TempDir Path dir) throws IOException {
-        Run r = runWithBrokenLoss(dir, "losses", "--check");
+        CliTest.Run r = runWithBrokenLoss(dir, "losses", "--check");
         assertEquals(Main.USER_ERROR, r.code(), r.out() + r.err());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith(BROKEN + " ") && l.contains("FAIL")
                 && l.contains("worst error 2.0 in df/da at (q=")), r.out());
@@ -101,7 +89,7 @@ public class LossesCheckCliTest {
 
     @Test
     void trainRefusesItInOneLineBeforeAnyWork(@TempDir Path dir) throws IOException {
-        Run r = runWithBrokenLoss(dir.resolve("plugin"), "train", "--loss", BROKEN, "--corpus",
+        CliTest.Run r = runWithBrokenLoss(dir.resolve("plugin"), "train", "--loss", BROKEN, "--corpus",
                 dir.resolve("no-corpus-needed").toString(), "--out", dir.resolve("run").toString());
         assertEquals(Main.USER_ERROR, r.code(), r.out() + r.err());
         String[] lines = r.err().strip().split("\n");

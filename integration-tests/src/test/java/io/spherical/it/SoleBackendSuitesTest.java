@@ -3,67 +3,36 @@ package io.spherical.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spherical.api.Backend;
+import io.spherical.contracts.AllContracts;
 import io.spherical.training.data.LineCorpus;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.OutputKind;
 import io.spherical.models.loss.LossRegistry;
 import io.spherical.models.optim.OptimizerRegistry;
-import io.spherical.models.output.FactoredLayerContract;
-import io.spherical.models.output.BaselineOutputContract;
-import io.spherical.models.output.NormalisedOutputContract;
 import io.spherical.training.Metrics;
 import io.spherical.training.SyntheticCorpus;
 import io.spherical.training.Trainer;
 import io.spherical.training.TrainingConfig;
 import io.spherical.training.TrainingListener;
-import io.spherical.testkit.BackendContract;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The same suites once per backend, each surefire execution holding that backend only: the backend contract, the
- * factored-layer equivalence against the float64 reference, the log-softmax and hierarchical-softmax checks against
- * float64 finite differences, and a training smoke test.
+ * The same suites once per backend, each surefire execution holding that backend only: every contract through
+ * {@link AllContracts} (the operations, the factored layer against its float64 reference, the normalised and the
+ * sampled and adaptive outputs), and a training smoke test.
  */
 @Tag("nd4j-only")
 @Tag("opencl-only")
-class SoleBackendSuitesTest {
+class SoleBackendSuitesTest extends AllContracts {
 
-    @Nested
-    class Contract extends BackendContract {
-        @Override
-        protected Backend createBackend() {
-            return SoleBackend.create();
-        }
-    }
-
-    @Nested
-    class FactoredLayer extends FactoredLayerContract {
-        @Override
-        protected Backend createBackend() {
-            return SoleBackend.create();
-        }
-    }
-
-    @Nested
-    class NormalisedOutputs extends NormalisedOutputContract {
-        @Override
-        protected Backend createBackend() {
-            return SoleBackend.create();
-        }
-    }
-
-    @Nested
-    class BaselineOutputs extends BaselineOutputContract {
-        @Override
-        protected Backend createBackend() {
-            return SoleBackend.create();
-        }
+    @Override
+    protected Backend createBackend() {
+        return SoleBackend.create();
     }
 
     @Test

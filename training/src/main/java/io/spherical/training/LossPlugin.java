@@ -4,15 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spherical.api.SphericalLoss;
 import io.spherical.api.UserException;
+import io.spherical.api.spi.Services;
 import io.spherical.models.loss.LossRegistry;
 import io.spherical.training.checkpoint.Checkpoint;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URISyntaxException;
-import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.CodeSource;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -40,8 +38,8 @@ public record LossPlugin(String loss, String jar, String sha256) {
 
     /** The plugin jar {@code loss} was loaded from; empty for a built-in loss or one loaded from a class folder. */
     public static Optional<LossPlugin> of(SphericalLoss loss) {
-        Path jar = jarOf(loss.getClass());
-        if (jar == null || jar.equals(jarOf(LossRegistry.class))) {
+        Path jar = Services.jarOf(loss.getClass()).orElse(null);
+        if (jar == null || jar.equals(Services.jarOf(LossRegistry.class).orElse(null))) {
             return Optional.empty();
         }
         return Optional.of(new LossPlugin(loss.name(), jar.getFileName().toString(), sha256(jar)));
@@ -122,20 +120,6 @@ public record LossPlugin(String loss, String jar, String sha256) {
             return "unreadable";
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** The jar file a class was loaded from; null for a class folder or an unknown origin. */
-    private static Path jarOf(Class<?> c) {
-        try {
-            CodeSource cs = c.getProtectionDomain().getCodeSource();
-            if (cs == null || cs.getLocation() == null) {
-                return null;
-            }
-            Path p = Path.of(cs.getLocation().toURI()).toAbsolutePath().normalize();
-            return Files.isRegularFile(p) ? p : null;
-        } catch (URISyntaxException | IllegalArgumentException | FileSystemNotFoundException | SecurityException e) {
-            return null;
         }
     }
 }

@@ -73,8 +73,7 @@ public final class Predictor implements AutoCloseable {
 
     /** The run in {@code runDir} (its checkpoint.zip) on the best available backend. */
     public static Predictor load(Path runDir) {
-        ClassLoader cl = Thread.currentThread().getContextClassLoader();      // plugin jars included
-        Backend b = BackendDiscovery.discover(cl != null ? cl : Predictor.class.getClassLoader()).create(null);
+        Backend b = BackendDiscovery.discover().create(null);                  // plugin jars included
         try {
             return load(runDir, b, true);
         } catch (RuntimeException e) {

@@ -27,8 +27,7 @@ public final class SphericalModule extends AbstractModule {
     @Provides
     @Singleton
     Backend backend() {
-        ClassLoader cl = Thread.currentThread().getContextClassLoader();   // as the registries: plugin jars included
-        return BackendDiscovery.discover(cl != null ? cl : BackendDiscovery.class.getClassLoader()).create(backendName);
+        return BackendDiscovery.discover().create(backendName);           // as the registries: plugin jars included
     }
 
     @Provides

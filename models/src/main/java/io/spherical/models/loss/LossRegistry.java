@@ -4,9 +4,6 @@ import io.spherical.api.LossCheck;
 import io.spherical.api.spi.Services;
 import io.spherical.api.SphericalLoss;
 import io.spherical.api.UserException;
-import java.net.URISyntaxException;
-import java.nio.file.Path;
-import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -44,8 +41,7 @@ public final class LossRegistry {
 
     /** Discovers with the thread's context class loader (so plugin jars on the classpath are seen). */
     public static LossRegistry discover() {
-        ClassLoader cl = Thread.currentThread().getContextClassLoader();
-        return discover(cl != null ? cl : LossRegistry.class.getClassLoader());
+        return discover(Services.pluginLoader(LossRegistry.class));
     }
 
     /** All losses with their default hyperparameters, sorted by name. */
@@ -99,14 +95,6 @@ public final class LossRegistry {
 
     /** The class's name, and the jar it was loaded from when it came from one. */
     static String origin(Class<?> type) {
-        try {
-            CodeSource source = type.getProtectionDomain().getCodeSource();
-            if (source != null && source.getLocation() != null && source.getLocation().getPath().endsWith(".jar")) {
-                return type.getName() + " in " + Path.of(source.getLocation().toURI());
-            }
-        } catch (URISyntaxException | RuntimeException e) {
-            // not a local jar: the class name says enough
-        }
-        return type.getName();
+        return type.getName() + Services.jarOf(type).map(j -> " in " + j).orElse("");
     }
 }

@@ -18,9 +18,8 @@ public final class OptimizerRegistry {
 
     /** Discovers optimizers visible to the thread's context class loader. */
     public static OptimizerRegistry discover() {
-        ClassLoader cl = Thread.currentThread().getContextClassLoader();
         List<Optimizer> found = new ArrayList<>(Services.load(Optimizer.class,
-                cl != null ? cl : OptimizerRegistry.class.getClassLoader(), new ArrayList<>()));
+                Services.pluginLoader(OptimizerRegistry.class), new ArrayList<>()));
         found.sort(Comparator.comparing(Optimizer::name));
         return new OptimizerRegistry(found);
     }
