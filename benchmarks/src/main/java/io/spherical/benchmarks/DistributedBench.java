@@ -2,7 +2,7 @@ package io.spherical.benchmarks;
 
 import io.spherical.api.Backend;
 import io.spherical.api.Collective;
-import io.spherical.models.lm.DataParallelStep;
+import io.spherical.models.parallel.DataParallelStep;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.NgramLanguageModel;
 import io.spherical.models.loss.LossRegistry;

@@ -5,10 +5,9 @@ import io.spherical.api.Collectives;
 import io.spherical.api.UserException;
 import io.spherical.benchmarks.DistributedBench;
 import io.spherical.benchmarks.DistributedBench.Row;
-import io.spherical.models.lm.DataParallelStep;
 import io.spherical.models.lm.MemoryPlan;
 import io.spherical.models.lm.ModelConfig;
-import io.spherical.models.lm.OutputKind;
+import io.spherical.models.parallel.WorkerMemory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -115,7 +114,7 @@ final class BenchDistributed implements Callable<Integer> {
             for (String l : layers) {
                 for (int d : vocab) {
                     for (int n : workers) {
-                        long need = workerBytes(l, d, n) * n;
+                        long need = MemoryPlan.times(workerBytes(l, d, n), n);
                         long free = MemoryPlan.availableBytes();
                         if (need > free) {
                             err.printf(Locale.ROOT, "%s D=%d on %d workers: skipped, it needs about %s and %s is "
@@ -155,14 +154,9 @@ final class BenchDistributed implements Callable<Integer> {
         return Row.parse(Files.readAllLines(out).get(0));
     }
 
-    /** The estimated bytes of one worker: the model, the all-reduce's copy of a dense output layer, the JVM. */
+    /** The estimated bytes of one worker ({@link WorkerMemory}: model, dense layer's all-reduce copy, JVM). */
     private long workerBytes(String layer, int d, int n) {
-        ModelConfig mc = config(layer);
-        long bytes = MemoryPlan.of(mc, d, DataParallelStep.modelBatch(mc.output(), batch, n), "sgd").bytes();
-        if (n > 1 && mc.output() != OutputKind.FACTORED) {
-            bytes += (long) d * (mc.topWidth() + 1) * Float.BYTES;
-        }
-        return bytes + (512L << 20);
+        return WorkerMemory.perWorker(config(layer), d, batch, n, "sgd");
     }
 
     static String format(List<Row> rows, String format) {

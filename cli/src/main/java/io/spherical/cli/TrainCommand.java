@@ -154,6 +154,7 @@ final class TrainCommand implements Callable<Integer> {
         Path runDir = out != null ? out : Path.of("runs", "train-" + LocalDateTime.now().format(
                 DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         if (group.workers != null) {
+            Workers.requireRoom(group.workers, mc, tc);       // before any worker starts or any file is written
             List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
             int i = args.indexOf("--workers");
             if (i >= 0) {

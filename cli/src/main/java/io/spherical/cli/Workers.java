@@ -2,6 +2,10 @@ package io.spherical.cli;
 
 import io.spherical.api.Collectives;
 import io.spherical.api.UserException;
+import io.spherical.models.lm.MemoryPlan;
+import io.spherical.models.lm.ModelConfig;
+import io.spherical.models.parallel.WorkerMemory;
+import io.spherical.training.TrainingConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
@@ -18,13 +22,43 @@ import java.util.concurrent.TimeUnit;
  * When a worker fails the others are stopped; the exit status is the first failure's (0 when all succeed).
  */
 final class Workers {
+    /**
+     * The most local workers one launcher starts: Gloo connects every worker to every other, and more processes than
+     * this on one machine is a typing error rather than a plan.
+     */
+    static final int MAX_LOCAL = 1024;
+    /** The smallest vocabulary ({@code </s>} and {@code <unk>}): the launcher's estimate before a corpus is read. */
+    private static final int RESERVED_WORDS = 2;
+
     private Workers() {
     }
 
-    static int launch(List<String> args, int n, Path runDir, PrintWriter out) {
-        if (n < 1) {
-            throw new UserException("--workers must be at least 1, got " + n + ".");
+    /**
+     * Refuses, in one line and before any worker starts, {@code n} local workers outside 1 .. {@link #MAX_LOCAL}, or
+     * whose estimated memory ({@link WorkerMemory}: the model at its data-parallel batch, the JVM) does not fit in
+     * what this machine has available. The vocabulary is not counted (the workers count it when they read the
+     * corpus), so the estimate is the least the group needs.
+     */
+    static void requireRoom(int n, ModelConfig mc, TrainingConfig tc) {
+        requireCount(n);
+        long each = WorkerMemory.perWorker(mc, RESERVED_WORDS, tc.batch(), n, tc.optimizer());
+        WorkerMemory.check(n, each, MemoryPlan.availableBytes(), n + " local workers (before the vocabulary is "
+                + "counted)", "start fewer (--workers), lower --batch (the factored layer keeps (N m)^2 matrices on "
+                + "every worker) or the model's sizes, or train on several machines with --rank, --world-size and "
+                + "--master");
+    }
+
+    /** Refuses a number of local workers outside 1 .. {@link #MAX_LOCAL} in one line. */
+    static void requireCount(int n) {
+        if (n < 1 || n > MAX_LOCAL) {
+            throw new UserException("--workers must be between 1 and " + MAX_LOCAL + " (local processes on this "
+                    + "machine), got " + n + ". Fix: give a number in that range; for more workers, train on "
+                    + "several machines with --rank, --world-size and --master.");
         }
+    }
+
+    static int launch(List<String> args, int n, Path runDir, PrintWriter out) {
+        requireCount(n);
         Collectives.prepare();      // native code unpacked once, before the workers start together
         int port;
         try (ServerSocket s = new ServerSocket(0)) {

@@ -230,6 +230,41 @@ class BadInputTest {
         }
     }
 
+    /**
+     * A master nobody can reach ends in one line naming the address and the fix: an unknown host at once (resolved
+     * before the native store is asked), nobody listening after --group-timeout, without the native trace.
+     */
+    @Test
+    void aMasterThatCannotBeReachedIsOneLine() {
+        String unknown = fails("Cannot resolve the master host 'no.such.host.invalid'", "train", "--corpus",
+                root.resolve("corpus").toString(), "--out", root.resolve("master-unknown").toString(), "--rank", "1",
+                "--world-size", "2", "--master", "no.such.host.invalid:29500", "--min-count", "1");
+        assertTrue(unknown.contains("--master"), unknown);
+        String nobody = fails("could not join the group at 127.0.0.1:1 within 3 s", "train", "--corpus",
+                root.resolve("corpus").toString(), "--out", root.resolve("master-nobody").toString(), "--rank", "1",
+                "--world-size", "2", "--master", "127.0.0.1:1", "--group-timeout", "3", "--min-count", "1");
+        assertTrue(!nobody.contains("frame #") && !nobody.contains("raised from"), nobody);
+    }
+
+    /**
+     * {@code train --workers N} refuses, before any worker starts, a group whose estimated memory does not fit (500
+     * workers of the factored layer each hold the (N m)^2 matrices of the global step), and a count out of range.
+     */
+    @Test
+    void moreLocalWorkersThanTheMachineHoldsAreRefusedBeforeAnyStarts() {
+        Path out = root.resolve("workers-500");
+        String line = fails("500 local workers", "train", "--corpus", root.resolve("corpus").toString(), "--out",
+                out.toString(), "--workers", "500", "--min-count", "1");
+        assertTrue(line.matches(".*need about [0-9.]+ GiB of memory .* but [0-9.]+ [GM]iB is available.*"), line);
+        assertTrue(!Files.exists(out), "no worker started: the run directory " + out + " was created");
+        for (String n : new String[] {"0", "5000"}) {
+            Path none = root.resolve("workers" + n);
+            fails("--workers must be between 1 and 1024", "train", "--corpus", root.resolve("corpus").toString(),
+                    "--out", none.toString(), "--workers", n, "--min-count", "1");
+            assertTrue(!Files.exists(none), none.toString());
+        }
+    }
+
     @Test
     void experimentKindNamesAreChecked() {
         fails("Unknown kind(s) [nonsense] in --seeded", "experiment", "--out", root.resolve("exp-bad").toString(),

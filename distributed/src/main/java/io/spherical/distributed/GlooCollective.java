@@ -37,6 +37,7 @@ final class GlooCollective implements Collective {
     private boolean closed;
 
     GlooCollective(int rank, int size, String host, int port, Duration timeout) {
+        Rendezvous.requireResolvable(host);     // an unknown host: one line now, not the native text after the timeout
         this.rank = rank;
         this.size = size;
         Milliseconds ms = new Milliseconds(timeout.toMillis());
@@ -52,9 +53,7 @@ final class GlooCollective implements Collective {
             opts.devices().push_back(device(host));
             group = new ProcessGroupGloo(store, rank, size, opts);
         } catch (RuntimeException e) {
-            throw new UserException("Worker " + rank + " of " + size + " could not join the group at " + host + ":"
-                    + port + " within " + timeout.toSeconds() + " s (" + e.getMessage() + "). Fix: start every worker "
-                    + "with the same --world-size and --master, rank 0 first or within the timeout.", e);
+            throw Rendezvous.joinFailed(rank, size, host, port, timeout, e);     // one line, without the native trace
         }
     }
 
@@ -167,9 +166,9 @@ final class GlooCollective implements Collective {
         try {
             w._wait();
         } catch (RuntimeException e) {
-            throw new UserException("Worker " + rank + " of " + size + ": a collective operation failed (" + e.getMessage()
-                    + "); another worker has stopped or cannot be reached. Fix: relaunch every worker with --resume; "
-                    + "training continues from the last checkpoint.", e);
+            throw new UserException("Worker " + rank + " of " + size + ": a collective operation failed ("
+                    + Rendezvous.oneLine(e.getMessage()) + "); another worker has stopped or cannot be reached. Fix: "
+                    + "relaunch every worker with --resume; training continues from the last checkpoint.", e);
         } finally {
             w.close();
         }

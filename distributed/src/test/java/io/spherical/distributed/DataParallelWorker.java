@@ -5,7 +5,7 @@ import io.spherical.api.BackendDiscovery;
 import io.spherical.api.Collective;
 import io.spherical.api.Collectives;
 import io.spherical.api.Tensor;
-import io.spherical.models.lm.DataParallelStep;
+import io.spherical.models.parallel.DataParallelStep;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.NgramLanguageModel;
 import io.spherical.models.lm.OutputKind;

@@ -48,6 +48,14 @@ class ArchitectureTest {
             .because("models assemble a network; how it is trained, stored, measured or launched lives above them");
 
     @ArchTest
+    static final ArchRule modelKnowsNoDataParallelism = noClasses().that().resideInAnyPackage(
+                    "io.spherical.models.lm..", "io.spherical.models.layers..", "io.spherical.models.output..",
+                    "io.spherical.models.loss..", "io.spherical.models.optim..")
+            .should().dependOnClassesThat().resideInAPackage("io.spherical.models.parallel..")
+            .orShould().dependOnClassesThat().haveFullyQualifiedName("io.spherical.api.Collective")
+            .because("the data-parallel step (models.parallel) is built on the model; the model is read without it");
+
+    @ArchTest
     static final ArchRule trainingKnowsNoCommandOrBenchmark = noClasses().that().resideInAPackage("io.spherical.training..")
             .should().dependOnClassesThat().resideInAnyPackage("io.spherical.benchmarks..", "io.spherical.cli..")
             .because("training is a library the command line and the benchmarks use, never the other way round");

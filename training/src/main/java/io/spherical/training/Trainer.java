@@ -11,7 +11,7 @@ import io.spherical.training.data.Corpus;
 import io.spherical.training.data.IdStream;
 import io.spherical.training.data.Split;
 import io.spherical.models.lm.Vocabulary;
-import io.spherical.models.lm.DataParallelStep;
+import io.spherical.models.parallel.DataParallelStep;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.NgramLanguageModel;
 import io.spherical.models.loss.LossRegistry;

@@ -103,7 +103,7 @@ public final class MemoryPlan {
     }
 
     /** a b for non-negative a, b, saturating at Long.MAX_VALUE (sizes never wrap around). */
-    static long times(long a, long b) {
+    public static long times(long a, long b) {
         try {
             return Math.multiplyExact(a, b);
         } catch (ArithmeticException e) {

@@ -17,6 +17,7 @@ import io.spherical.models.output.OutputLayer;
 import io.spherical.models.output.SampledSoftmaxOutput;
 import io.spherical.models.output.SoftmaxOutput;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,23 +96,28 @@ public final class NgramLanguageModel implements AutoCloseable {
         return output;
     }
 
-    Backend backend() {
+    /** The backend every parameter lives on (for a step built outside the model, such as the data-parallel one). */
+    public Backend backend() {
         return b;
     }
 
-    EmbeddingLayer embedding() {
+    /** The embedding layer. */
+    public EmbeddingLayer embedding() {
         return embedding;
     }
 
-    List<DenseLayer> hidden() {
-        return hidden;
+    /** The hidden layers, first to last (read-only). */
+    public List<DenseLayer> hidden() {
+        return Collections.unmodifiableList(hidden);
     }
 
-    Optimizer.Updater updater() {
+    /** The updater of the hidden layers' parameters (the optimizer's slots). */
+    public Optimizer.Updater updater() {
         return updater;
     }
 
-    Tensor gradTop() {
+    /** The model's dL/dH buffer ({@link #maxBatch()} x d), which a training step writes and reads. */
+    public Tensor gradTop() {
         return gradTop;
     }
 

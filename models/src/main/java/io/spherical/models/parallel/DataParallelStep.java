@@ -1,9 +1,11 @@
-package io.spherical.models.lm;
+package io.spherical.models.parallel;
 
 import io.spherical.api.Backend;
 import io.spherical.api.Collective;
 import io.spherical.api.Tensor;
 import io.spherical.models.layers.DenseLayer;
+import io.spherical.models.lm.NgramLanguageModel;
+import io.spherical.models.lm.OutputKind;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.spherical.models.lm;
+package io.spherical.models.parallel;
 
 import io.spherical.api.Backend;
 import io.spherical.api.Collective;

@@ -1,8 +1,9 @@
-package io.spherical.models.lm;
+package io.spherical.models.parallel;
 
 import io.spherical.api.Backend;
 import io.spherical.api.Collective;
 import io.spherical.api.Tensor;
+import io.spherical.models.lm.MemoryPlan;
 import io.spherical.models.output.OutputLayer;
 import java.util.ArrayList;
 import java.util.List;
