@@ -1,7 +1,5 @@
 package io.spherical.api;
 
-import java.time.Duration;
-
 /**
  * A collective library that can join a group of processes, found by {@link java.util.ServiceLoader} (list the class
  * in {@code META-INF/services/io.spherical.api.CollectiveProvider}). Constructing a provider must be cheap and load no
@@ -12,11 +10,13 @@ public interface CollectiveProvider {
     String name();
 
     /**
-     * Joins the group: rank {@code rank} of {@code size}, meeting at {@code host:port} (rank 0 listens there, the
-     * others connect). Blocks until every rank has joined; fails with a {@link UserException} after {@code timeout}.
-     * Every later call of the returned group fails the same way when a rank does not answer within {@code timeout}.
+     * Joins the group: rank {@code rank} of {@code size}, meeting at {@code at}'s {@code host:port} (rank 0 listens
+     * there, the others connect), admitting only processes that hold {@code at}'s token (callers check that there is
+     * one: {@link Collectives#join}). Blocks until every rank has joined; fails with a {@link UserException} after
+     * {@code at.timeout()}. Every later call of the returned group fails the same way when a rank does not answer
+     * within that timeout.
      */
-    Collective join(int rank, int size, String host, int port, Duration timeout);
+    Collective join(int rank, int size, GroupAddress at);
 
     /**
      * Prepares this machine before several local workers start (loads, and unpacks once, the library's native code,

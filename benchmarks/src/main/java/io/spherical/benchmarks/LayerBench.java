@@ -73,7 +73,7 @@ public final class LayerBench {
             }, peak);
             if (l instanceof FactoredSphericalOutput f) {
                 amortised = ForcedMaintenance.amortisedMs(b, f, peak, layer + " D=" + vocab);
-                flops = 2.0 * (9.0 * batch * dim * dim + 5.0 * batch * batch * dim + Math.pow(batch, 3) / 3);
+                flops = factoredFlops(dim, batch, f.widthForm());
             } else if (l instanceof SampledSoftmaxOutput) {
                 flops = 2.0 * 3 * batch * dim * (SampledSoftmaxOutput.defaultSamples(vocab) + 1.0);
             } else if (l instanceof AdaptiveSoftmaxOutput) {
@@ -88,6 +88,18 @@ public final class LayerBench {
             return new BenchResult(layer, vocab, dim, batch, med, ms[0] + amortised, ms[ms.length - 1] + amortised,
                     batch / med * 1000, flops / med / 1e6, peakMb);
         }
+    }
+
+    /**
+     * The factored step's modelled arithmetic (2 flops per multiply-add): in the m x m form (m &lt;= d) about
+     * {@code 9 m d^2 + 5 m^2 d + m^3 / 3} (docs/ALGORITHM.md 8); in the d x d form (m &gt; d) ten {@code d x m x d}
+     * products and about eleven {@code d x d x d} ones (Newton-Schulz on A, A^-1 U^-1 and Q's second-order term).
+     */
+    static double factoredFlops(int dim, int batch, boolean widthForm) {
+        double m = batch;
+        double d = dim;
+        return widthForm ? 2.0 * (10.0 * m * d * d + 11.0 * d * d * d)
+                : 2.0 * (9.0 * m * d * d + 5.0 * m * m * d + m * m * m / 3);
     }
 
     /**

@@ -33,6 +33,7 @@ import picocli.CommandLine.Model.CommandSpec;
         footer = {"", "Examples:",
             "  spherical bench layer --layers factored-z,dense-z,softmax,hsm,sampled,adaptive --vocab 10000,100000,793471"
                 + " --dim 513 --batch 200",
+            "  spherical bench layer --layers factored-z --vocab 10000 --dim 513 --batch 200,800,1600,3200",
             "  spherical bench network --preset 1bw --layers factored-z,softmax,hsm,none --vocab 793471",
             "  spherical bench distributed --workers 1,2,4 --layers factored-z,softmax --vocab 10000,793471"})
 final class BenchCommand implements Runnable {
@@ -52,8 +53,9 @@ final class BenchCommand implements Runnable {
         List<String> layers = new ArrayList<>(List.of("factored-z", "softmax", "hsm", "sampled", "adaptive"));
         @Option(names = "--vocab", split = ",", description = "vocabulary sizes D")
         List<Integer> vocab = new ArrayList<>(List.of(10_000, 100_000, 793_471));
-        @Option(names = "--batch", description = "minibatch size m (default 200)")
-        int batch = 200;
+        @Option(names = "--batch", split = ",", description = "minibatch sizes m, comma-separated: every layer is timed"
+                + " at each (default 200)")
+        List<Integer> batch = new ArrayList<>(List.of(200));
         @Option(names = "--backend", description = "force a backend by name")
         String backend;
         @Option(names = "--warmup", description = "untimed steps first (default 3)")
@@ -67,7 +69,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--verbose", description = "show stack traces of errors")
         boolean verbose;
 
-        abstract BenchResult one(Backend b, String layer, int d);
+        abstract BenchResult one(Backend b, String layer, int d, int m);
 
         /** Checks the sizes before anything is allocated (one line naming the option otherwise). */
         void checkSizes() {
@@ -78,10 +80,16 @@ final class BenchCommand implements Runnable {
             }
         }
 
+        /** The largest of the --batch sizes. */
+        int largestBatch() {
+            return batch.stream().mapToInt(Integer::intValue).max().orElse(1);
+        }
+
         @Override
         public Integer call() {
-            if (batch < 1 || warmup < 0 || iterations < 1) {
-                throw new UserException("--batch and --iterations must be >= 1 and --warmup >= 0.");
+            if (batch.isEmpty() || batch.stream().anyMatch(m -> m < 1) || warmup < 0 || iterations < 1) {
+                throw new UserException("--batch sizes and --iterations must be >= 1 and --warmup >= 0, got --batch "
+                        + batch + ". Fix: for example --batch 200,800.");
             }
             if (!List.of("markdown", "csv", "json").contains(format)) {
                 throw new UserException("--format must be markdown, csv or json, got '" + format + "'.");
@@ -92,11 +100,13 @@ final class BenchCommand implements Runnable {
                 Backend b = rt.backend();
                 spec.commandLine().getErr().println("backend: " + b.name() + " (" + b.device() + ")");
                 for (int d : vocab) {
-                    for (String l : layers) {
-                        BenchResult r = one(b, l, d);
-                        spec.commandLine().getErr().printf("%s D=%d: %.2f ms%n", l, d, r.msMedian());
-                        spec.commandLine().getErr().flush();
-                        rows.add(r);
+                    for (int m : batch) {
+                        for (String l : layers) {
+                            BenchResult r = one(b, l, d, m);
+                            spec.commandLine().getErr().printf("%s D=%d m=%d: %.2f ms%n", l, d, m, r.msMedian());
+                            spec.commandLine().getErr().flush();
+                            rows.add(r);
+                        }
                     }
                 }
             }
@@ -128,8 +138,8 @@ final class BenchCommand implements Runnable {
             for (int d : vocab) {
                 long elements = (long) d * dim;
                 // the layer's D x d weights, one more D x d array for the layers that keep a copy or an update, and
-                // the m x D scores of the dense layers
-                long bytes = 4L * (2 * elements + (long) batch * d);
+                // the m x D scores of the dense layers (at the largest --batch)
+                long bytes = 4L * (2 * elements + (long) largestBatch() * d);
                 if (elements > MemoryPlan.MAX_ELEMENTS || bytes > MemoryPlan.availableBytes()) {
                     throw new UserException(String.format(Locale.ROOT, "--vocab %d with --dim %d needs about "
                             + "%s (D x d = %,d elements; at most %,d in one array), %s available. Fix: lower --vocab or "
@@ -140,13 +150,13 @@ final class BenchCommand implements Runnable {
         }
 
         @Override
-        BenchResult one(Backend b, String layer, int d) {
+        BenchResult one(Backend b, String layer, int d, int m) {
             if (profile) {
                 spec.commandLine().getOut().print(StepProfile.format(String.format(Locale.ROOT,
-                        "Profile of one %s step, D = %,d, d = %d, m = %d (%s)", layer, d, dim, batch, b.name()),
-                        StepProfile.of(b, layer, d, dim, batch, warmup, iterations)));
+                        "Profile of one %s step, D = %,d, d = %d, m = %d (%s)", layer, d, dim, m, b.name()),
+                        StepProfile.of(b, layer, d, dim, m, warmup, iterations)));
             }
-            return LayerBench.run(b, layer, d, dim, batch, warmup, iterations);
+            return LayerBench.run(b, layer, d, dim, m, warmup, iterations);
         }
     }
 
@@ -158,8 +168,8 @@ final class BenchCommand implements Runnable {
         String preset = "1bw";
 
         @Override
-        BenchResult one(Backend b, String layer, int d) {
-            return NetworkBench.run(b, preset, layer, d, batch, warmup, iterations);
+        BenchResult one(Backend b, String layer, int d, int m) {
+            return NetworkBench.run(b, preset, layer, d, m, warmup, iterations);
         }
     }
 
@@ -169,8 +179,11 @@ final class BenchCommand implements Runnable {
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        // one series per layer, or per layer and minibatch when several --batch sizes were timed
+        boolean several = rows.stream().map(BenchResult::batch).distinct().count() > 1;
         Map<String, List<BenchResult>> byLayer = new LinkedHashMap<>();
-        rows.forEach(r -> byLayer.computeIfAbsent(r.layer(), k -> new ArrayList<>()).add(r));
+        rows.forEach(r -> byLayer.computeIfAbsent(several ? r.layer() + " m=" + r.batch() : r.layer(),
+                k -> new ArrayList<>()).add(r));
         byLayer.forEach((l, rs) -> chart.addSeries(l, rs.stream().mapToDouble(BenchResult::vocab).toArray(),
                 rs.stream().mapToDouble(BenchResult::msMedian).toArray()));
         try {

@@ -25,13 +25,17 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code bench distributed}: the data-parallel step on 1, 2, 4 ... local workers (real processes on Gloo over
- * loopback), its time and the bytes each worker sends per step as the collectives count them, for every (layer, D).
+ * loopback), its time, the bytes each worker sends per step as the collectives compute them from their algorithms'
+ * formulas, and the output layer's parameter rows all-reduced per step (the set S of the sampled, hierarchical and
+ * adaptive layers' row exchange; every row for log-softmax and the dense layer), for every (layer, D).
  * Each (N, layer, D) runs in its own group of N fresh processes (N = 1 in this process), with the machine's cores
  * divided among them; a group whose estimated memory does not fit is skipped with one line saying so.
  */
 @Command(name = "distributed", mixinStandardHelpOptions = true,
         description = "Time the data-parallel training step on N local workers and count the bytes each sends.",
-        footer = {"", "Example:", "  spherical bench distributed --workers 1,2,4 --layers factored-z,softmax --vocab 10000,793471"})
+        footer = {"", "Example:", "  spherical bench distributed --workers 1,2,4 --layers factored-z,softmax --vocab 10000,793471",
+            "  spherical bench distributed --workers 1,2 --layers factored-z,softmax,sampled,hsm,adaptive"
+                + " --vocab 10000,793471"})
 final class BenchDistributed implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -88,9 +92,8 @@ final class BenchDistributed implements Callable<Integer> {
 
     /** One worker of a group: every (layer, D) asked, rank 0 appending the rows to {@code --results}. */
     private int worker() throws IOException {
-        int colon = master.lastIndexOf(':');
-        try (Collective g = Collectives.join(rank, worldSize, master.substring(0, colon),
-                Integer.parseInt(master.substring(colon + 1)), Duration.ofSeconds(120));
+        try (Collective g = Collectives.join(rank, worldSize, GroupOptions.address(master, null, null,
+                Duration.ofSeconds(120)));
              CommandContext rt = CommandContext.of(backend)) {
             for (String l : layers) {
                 for (int d : vocab) {
@@ -123,8 +126,9 @@ final class BenchDistributed implements Callable<Integer> {
                         }
                         Row r = n == 1 ? DistributedBench.run(rt.backend(), Collective.single(), preset, l, d, batch,
                                 warmup, iterations) : launched(l, d, n, dir, err);
-                        err.printf(Locale.ROOT, "%s D=%d on %d workers: %.1f ms, %,.0f bytes per worker per step%n", l, d,
-                                n, r.msMedian(), r.bytesPerStep());
+                        err.printf(Locale.ROOT, "%s D=%d on %d workers: %.1f ms, %,.0f bytes per worker per step, %,.1f "
+                                + "output rows exchanged per step%n", l, d, n, r.msMedian(), r.bytesPerStep(),
+                                r.outputRowsPerStep());
                         err.flush();
                         rows.add(r);
                     }
@@ -154,7 +158,10 @@ final class BenchDistributed implements Callable<Integer> {
         return Row.parse(Files.readAllLines(out).get(0));
     }
 
-    /** The estimated bytes of one worker ({@link WorkerMemory}: model, dense layer's all-reduce copy, JVM). */
+    /**
+     * The estimated bytes of one worker ({@link WorkerMemory}: model, what the output layer's exchange copies aside,
+     * JVM).
+     */
     private long workerBytes(String layer, int d, int n) {
         return WorkerMemory.perWorker(config(layer), d, batch, n, "sgd");
     }
@@ -164,10 +171,12 @@ final class BenchDistributed implements Callable<Integer> {
             return Row.CSV_HEADER + "\n" + rows.stream().map(Row::csv).collect(Collectors.joining("\n")) + "\n";
         }
         return "| layer | D | workers | m per worker | ms median | ms min | examples/s | bytes sent per worker per step"
-                + " | of which the output layer |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+                + " (computed from the collectives' formulas) | of which the output layer | output rows exchanged per"
+                + " step (S) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
                 + rows.stream().map(r -> String.format(Locale.ROOT, "| %s | %,d | %d | %d | %.1f | %.1f | %,.0f | %,.0f |"
-                        + " %,.0f |", r.layer(), r.vocab(), r.workers(), r.batch(), r.msMedian(), r.msMin(),
-                        r.examplesPerS(), r.bytesPerStep(), r.outputBytesPerStep())).collect(Collectors.joining("\n"))
-                + "\n";
+                        + " %,.0f | %s |", r.layer(), r.vocab(), r.workers(), r.batch(), r.msMedian(), r.msMin(),
+                        r.examplesPerS(), r.bytesPerStep(), r.outputBytesPerStep(), r.outputRowsPerStep() == 0 ? "-"
+                        : String.format(Locale.ROOT, "%,.1f", r.outputRowsPerStep())))
+                .collect(Collectors.joining("\n")) + "\n";
     }
 }

@@ -235,15 +235,45 @@ class BadInputTest {
      * before the native store is asked), nobody listening after --group-timeout, without the native trace.
      */
     @Test
-    void aMasterThatCannotBeReachedIsOneLine() {
+    void aMasterThatCannotBeReachedIsOneLine() throws IOException {
+        String token = Files.writeString(root.resolve("token"), "a token\n").toString();
         String unknown = fails("Cannot resolve the master host 'no.such.host.invalid'", "train", "--corpus",
                 root.resolve("corpus").toString(), "--out", root.resolve("master-unknown").toString(), "--rank", "1",
-                "--world-size", "2", "--master", "no.such.host.invalid:29500", "--min-count", "1");
+                "--world-size", "2", "--master", "no.such.host.invalid:29500", "--min-count", "1",
+                "--group-token-file", token);
         assertTrue(unknown.contains("--master"), unknown);
         String nobody = fails("could not join the group at 127.0.0.1:1 within 3 s", "train", "--corpus",
                 root.resolve("corpus").toString(), "--out", root.resolve("master-nobody").toString(), "--rank", "1",
-                "--world-size", "2", "--master", "127.0.0.1:1", "--group-timeout", "3", "--min-count", "1");
+                "--world-size", "2", "--master", "127.0.0.1:1", "--group-timeout", "3", "--min-count", "1",
+                "--group-token-file", token);
         assertTrue(!nobody.contains("frame #") && !nobody.contains("raised from"), nobody);
+    }
+
+    /**
+     * A worker of a group of several without a group token, with an empty token file, with port 0 on a rank other
+     * than 0, or with a --bind that is no address: one line each, before any peer is sought.
+     */
+    @Test
+    void aGroupWorkerWithoutAUsableTokenPortOrBindAddressIsOneLine() throws IOException {
+        String[] worker = {"train", "--corpus", root.resolve("corpus").toString(), "--world-size", "2", "--min-count",
+            "1", "--group-timeout", "3"};
+        fails("Training on 2 workers needs a group token", concat(worker, "--out", root.resolve("no-token").toString(),
+                "--rank", "1", "--master", "127.0.0.1:29500"));
+        Path empty = Files.writeString(root.resolve("empty-token"), "\n");
+        fails("The group token file " + empty + " is empty", concat(worker, "--out", root.resolve("empty-token-run")
+                .toString(), "--rank", "1", "--master", "127.0.0.1:29500", "--group-token-file", empty.toString()));
+        Path token = Files.writeString(root.resolve("token-2"), "a token\n");
+        fails("was given port 0 for rank 0's address", concat(worker, "--out", root.resolve("port-zero").toString(),
+                "--rank", "1", "--master", "127.0.0.1:0", "--group-token-file", token.toString()));
+        fails("Cannot listen on --bind 'no.such.host.invalid'", concat(worker, "--out", root.resolve("bind").toString(),
+                "--rank", "0", "--master", "127.0.0.1:29500", "--group-token-file", token.toString(), "--bind",
+                "no.such.host.invalid"));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /**

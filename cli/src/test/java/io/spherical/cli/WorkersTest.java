@@ -89,8 +89,10 @@ class WorkersTest {
                         "java").toString(), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
                 cmd.addAll(List.of(concat(common, "--out", killed.toString(), "--rank", "" + r, "--world-size", "2",
                         "--master", "127.0.0.1:" + port)));
-                ps.add(new ProcessBuilder(cmd).redirectOutput(tmp.resolve("out" + r).toFile())
-                        .redirectError(tmp.resolve("err" + r).toFile()).start());
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(tmp.resolve("out" + r).toFile())
+                        .redirectError(tmp.resolve("err" + r).toFile());
+                pb.environment().put(io.spherical.api.GroupToken.ENV, "the token of this test");
+                ps.add(pb.start());
             }
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
             java.nio.file.attribute.FileTime first = null;

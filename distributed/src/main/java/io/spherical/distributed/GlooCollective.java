@@ -1,17 +1,14 @@
 package io.spherical.distributed;
 
 import io.spherical.api.Collective;
+import io.spherical.api.GroupAddress;
 import io.spherical.api.UserException;
-import java.time.Duration;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.bytedeco.pytorch.TCPStore;
-import org.bytedeco.pytorch.TCPStoreOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
@@ -20,14 +17,15 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * A {@link Collective} on Gloo, the collective library of PyTorch's CPU data parallelism, through JavaCPP's PyTorch
- * preset: a {@code TCPStore} for the rendezvous (rank 0 serves it) and a {@code ProcessGroupGloo} for the operations
- * (ring all-reduce, all-gather, broadcast, barrier over TCP). Host arrays go through off-heap buffers this group
- * keeps and grows (no allocation per call once they have their size). Not thread safe: one training thread uses it.
+ * preset: a {@code TCPStore} for the rendezvous (rank 0 serves it on loopback, behind the token admission of
+ * {@link GroupStore}) and a {@code ProcessGroupGloo} for the operations (ring all-reduce, all-gather, broadcast,
+ * barrier over TCP). Host arrays go through off-heap buffers this group keeps and grows (no allocation per call once
+ * they have their size). Not thread safe: one training thread uses it.
  */
 final class GlooCollective implements Collective {
     private final int rank;
     private final int size;
-    private final TCPStore store;
+    private final GroupStore rendezvous;
     private final ProcessGroupGloo group;
     private final Staging floats = new Staging(ScalarType.Float);
     private final Staging gathered = new Staging(ScalarType.Float);
@@ -36,24 +34,18 @@ final class GlooCollective implements Collective {
     private long bytes;
     private boolean closed;
 
-    GlooCollective(int rank, int size, String host, int port, Duration timeout) {
-        Rendezvous.requireResolvable(host);     // an unknown host: one line now, not the native text after the timeout
+    GlooCollective(int rank, int size, GroupAddress at) {
+        Rendezvous.requireResolvable(at.host());    // an unknown host: one line now, not native text after the timeout
         this.rank = rank;
         this.size = size;
-        Milliseconds ms = new Milliseconds(timeout.toMillis());
+        rendezvous = GroupStore.open(rank, size, at);       // token admission; one line on failure
         try {
-            TCPStoreOptions o = new TCPStoreOptions();
-            o.port((short) port);
-            o.isServer(rank == 0);
-            o.numWorkers(new SizeTPointer(1).put(size));
-            o.waitWorkers(true);
-            o.timeout(ms);
-            store = new TCPStore(host, o);
-            ProcessGroupGloo.Options opts = ProcessGroupGloo.Options.create(ms);
-            opts.devices().push_back(device(host));
-            group = new ProcessGroupGloo(store, rank, size, opts);
+            ProcessGroupGloo.Options opts = ProcessGroupGloo.Options.create(new Milliseconds(at.timeout().toMillis()));
+            opts.devices().push_back(device(at.host()));
+            group = new ProcessGroupGloo(rendezvous.store(), rank, size, opts);
         } catch (RuntimeException e) {
-            throw Rendezvous.joinFailed(rank, size, host, port, timeout, e);     // one line, without the native trace
+            rendezvous.close();
+            throw Rendezvous.joinFailed(rank, size, at.host(), at.port(), at.timeout(), e);   // one line, no trace
         }
     }
 
@@ -147,7 +139,7 @@ final class GlooCollective implements Collective {
             ints.close();
             gatheredInts.close();
             group.close();
-            store.close();
+            rendezvous.close();
         }
     }
 

@@ -2,7 +2,7 @@ package io.spherical.distributed;
 
 import io.spherical.api.Collective;
 import io.spherical.api.CollectiveProvider;
-import java.time.Duration;
+import io.spherical.api.GroupAddress;
 
 /**
  * Gloo as the collective library of data-parallel training. Constructing it loads nothing; {@link #join} loads
@@ -16,8 +16,8 @@ public final class GlooProvider implements CollectiveProvider {
     }
 
     @Override
-    public Collective join(int rank, int size, String host, int port, Duration timeout) {
-        return new GlooCollective(rank, size, host, port, timeout);
+    public Collective join(int rank, int size, GroupAddress at) {
+        return new GlooCollective(rank, size, at);
     }
 
     @Override

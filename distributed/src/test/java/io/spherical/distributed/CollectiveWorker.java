@@ -7,7 +7,8 @@ import java.time.Duration;
 import java.util.Arrays;
 
 /**
- * One worker process of {@link GlooCollectiveTest}: {@code rank size port scenario}. Scenario {@code ops} runs every
+ * One worker process of {@link GlooCollectiveTest}: {@code rank size port scenario} (port 0 for rank 0, with the token
+ * and port file of {@link LocalGroup}). Scenario {@code ops} runs every
  * operation and prints its results on one line; {@code die} makes the last rank halt after the first barrier, and the
  * others print the error their next call gives.
  */
@@ -20,7 +21,7 @@ public final class CollectiveWorker {
         int size = Integer.parseInt(args[1]);
         int port = Integer.parseInt(args[2]);
         String scenario = args[3];
-        try (Collective c = Collectives.join(rank, size, "127.0.0.1", port, Duration.ofSeconds(20))) {
+        try (Collective c = Collectives.join(rank, size, LocalGroup.address(port, Duration.ofSeconds(20)))) {
             float[] v = new float[5];
             for (int i = 0; i < v.length; i++) {
                 v[i] = rank + 1 + 10 * i + 0.25f;

@@ -38,7 +38,7 @@ public final class DataParallelWorker {
         int rank = Integer.parseInt(args[0]);
         int size = Integer.parseInt(args[1]);
         int port = Integer.parseInt(args[2]);
-        try (Collective c = Collectives.join(rank, size, "127.0.0.1", port, Duration.ofSeconds(30));
+        try (Collective c = Collectives.join(rank, size, LocalGroup.address(port, Duration.ofSeconds(30)));
              Backend b = BackendDiscovery.discover().create("nd4j")) {
             write(train(b, c, args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]),
                     args.length > 7 && args[7].equals("drift")), Path.of(args[6]));
@@ -78,7 +78,8 @@ public final class DataParallelWorker {
     /**
      * With {@code drift}, halfway through rank 1 changes one of its embedding weights by 1e-3 and every rank then checks
      * the replicas: the check before the change must find them identical, the one after must resynchronise them from
-     * rank 0 (else the worker fails with an IllegalStateException).
+     * rank 0; then (output layers with a step counter) rank 1 moves its counter and the next check must give it rank
+     * 0's (else the worker fails with an IllegalStateException).
      */
     static Map<String, float[]> train(Backend b, Collective c, String loss, int m, int steps, boolean drift) {
         int n = c.size();
@@ -131,6 +132,18 @@ public final class DataParallelWorker {
         }
         if (!dp.checkReplicas() || dp.resyncs() != 1 || dp.checkReplicas()) {
             throw new IllegalStateException("a changed replica was not resynchronised (" + dp.resyncs() + " resyncs)");
+        }
+        OutputKind kind = model.config().output();
+        if (kind != OutputKind.FACTORED && kind != OutputKind.SAMPLED) {
+            return;                     // the other layers keep no step counter
+        }
+        long counter = model.output().counter();
+        if (c.rank() == 1) {
+            model.output().restoreCounter(counter + 5);
+        }
+        if (!dp.checkReplicas() || dp.resyncs() != 2 || model.output().counter() != counter || dp.checkReplicas()) {
+            throw new IllegalStateException("a changed output-layer counter was not resynchronised (" + dp.resyncs()
+                    + " resyncs, counter " + model.output().counter() + " for rank 0's " + counter + ")");
         }
     }
 

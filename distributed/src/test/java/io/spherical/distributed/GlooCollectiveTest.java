@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spherical.api.Collective;
 import io.spherical.api.Collectives;
+import io.spherical.api.GroupAddress;
 import io.spherical.api.UserException;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,8 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Gloo among real processes on the loopback interface (port chosen by the OS, every process reaped): each operation
- * gives every rank the exact expected values; a worker that dies makes the others fail with one clear line.
+ * Gloo among real processes on the loopback interface (rank 0's port chosen by the OS and published to the others,
+ * every process reaped, admitted with the group token of {@link LocalGroup}): each operation gives every rank the
+ * exact expected values; a worker that dies makes the others fail with one clear line.
  */
 class GlooCollectiveTest {
 
@@ -32,19 +33,14 @@ class GlooCollectiveTest {
         GlooProvider.preload();     // the workers then find libtorch in the cache instead of unpacking it together
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static List<Process> start(int size, String scenario, Path dir) throws IOException {
-        int port = freePort();
+    private static List<Process> start(int size, String scenario, Path dir) throws Exception {
         List<Process> ps = new ArrayList<>();
-        for (int r = 0; r < size; r++) {
-            ps.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                    System.getProperty("java.class.path"), CollectiveWorker.class.getName(), "" + r, "" + size, "" + port,
-                    scenario).redirectErrorStream(true).redirectOutput(dir.resolve("rank" + r + ".log").toFile()).start());
+        try {
+            LocalGroup.start(size, dir, CollectiveWorker.class, (r, port) -> List.of("" + r, "" + size, "" + port,
+                    scenario), port -> { }, ps);
+        } catch (Exception | AssertionError e) {
+            ps.forEach(Process::destroyForcibly);
+            throw e;
         }
         return ps;
     }
@@ -124,14 +120,15 @@ class GlooCollectiveTest {
 
     @Test
     void oneProcessNeedsNoLibraryAndImpossibleRanksAreRefused() {
-        Collective c = Collectives.join(0, 1, "127.0.0.1", 1, Duration.ofSeconds(1));
+        Collective c = Collectives.join(0, 1, GroupAddress.single());
         float[] v = {1, 2};
         c.allReduceSum(v, 0, 2);
         float[] all = new float[2];
         c.allGather(new float[] {3, 4}, 2, all);
         assertEquals("[1.0, 2.0] [3.0, 4.0] 0", Arrays.toString(v) + " " + Arrays.toString(all) + " " + c.bytesSent());
         UserException e = org.junit.jupiter.api.Assertions.assertThrows(UserException.class,
-                () -> Collectives.join(2, 2, "127.0.0.1", 1, Duration.ofSeconds(1)));
+                () -> Collectives.join(2, 2, new GroupAddress("127.0.0.1", 1, null, new byte[] {1},
+                        Duration.ofSeconds(1), null)));
         assertTrue(e.getMessage().contains("Rank 2 of 2 workers is impossible"), e.getMessage());
         assertEquals(List.of("gloo"), Collectives.providers().stream().map(p -> p.name()).toList());
     }

@@ -1,21 +1,31 @@
 package io.spherical.distributed;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spherical.api.Collective;
+import io.spherical.api.Collectives;
+import io.spherical.api.GroupAddress;
 import io.spherical.api.UserException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * A failed rendezvous is one line naming the master's address and the fix: the native library's multi-line text is
- * cut to its first line, and an unknown host is refused before the native store is created. None of these needs
- * a peer or the native library.
+ * cut to its first line, an unknown host is refused before the native store is created, a group without a token or
+ * with a port it cannot use is refused before any library is asked, and a refused token names the fix. None of
+ * these needs a peer or the native library.
  */
 class RendezvousTest {
+    static final byte[] TOKEN = "a token".getBytes(StandardCharsets.UTF_8);
+
     /** What c10d's TCPStore client throws when nobody listens (PyTorch 2.x; its 30-odd frames cut to six). */
     static final String TIMED_OUT = "The client socket has timed out after 5000ms while trying to connect to "
             + "(127.0.0.1, 1).\n"
@@ -79,10 +89,67 @@ class RendezvousTest {
 
         long t0 = System.nanoTime();
         UserException joined = assertThrows(UserException.class, () -> new GlooProvider().join(1, 2,
-                "no.such.host.invalid", 29500, Duration.ofSeconds(300)));
+                new GroupAddress("no.such.host.invalid", 29500, null, TOKEN, Duration.ofSeconds(300), null)));
         assertTrue(joined.getMessage().startsWith("Cannot resolve the master host 'no.such.host.invalid'"),
                 joined.getMessage());
         assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(120).toNanos(), "refused without waiting for the "
                 + "group timeout");
+    }
+
+    /**
+     * A group of several workers without a token, or with port 0 where only rank 0 with a port file may have it, is
+     * refused in one line before any library is asked; a group of one needs neither.
+     */
+    @Test
+    void aGroupWithoutATokenOrWithAPortZeroItCannotUseIsOneLine() {
+        UserException none = assertThrows(UserException.class, () -> Collectives.join(1, 2,
+                new GroupAddress("127.0.0.1", 29500, null, null, Duration.ofSeconds(5), null)));
+        assertEquals("Training on 2 workers needs a group token, so that only your workers can join rank 0, and worker "
+                + "1 has none. Fix: make one with `head -c 32 /dev/urandom | base64 > token` and give the same file to "
+                + "every worker with --group-token-file token (or put its text in SPHERICAL_GROUP_TOKEN).",
+                none.getMessage());
+        assertThrows(UserException.class, () -> Collectives.join(0, 3,
+                new GroupAddress("127.0.0.1", 29500, null, new byte[0], Duration.ofSeconds(5), null)), "empty token");
+
+        UserException zero = assertThrows(UserException.class, () -> Collectives.join(1, 2,
+                new GroupAddress("10.0.0.1", 0, null, TOKEN, Duration.ofSeconds(5), Path.of("port"))));
+        assertEquals("Worker 1 of 2 was given port 0 for rank 0's address 10.0.0.1:0, and only rank 0 may let the system "
+                + "pick its port. Fix: give every other worker rank 0's real port, for example --master 10.0.0.1:29500.",
+                zero.getMessage());
+        UserException noFile = assertThrows(UserException.class, () -> Collectives.join(0, 2,
+                new GroupAddress("10.0.0.1", 0, null, TOKEN, Duration.ofSeconds(5), null)));
+        assertTrue(noFile.getMessage().startsWith("The port of --master (or MASTER_PORT) must be between 1 and 65535, "
+                + "got 0 (port 0"), noFile.getMessage());
+        for (UserException e : List.of(none, zero, noFile)) {
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            assertTrue(e.getMessage().contains("Fix: "), e.getMessage());
+        }
+        assertSame(Collective.single(), Collectives.join(0, 1, GroupAddress.single()), "one process: no token needed");
+    }
+
+    @Test
+    void theAddressKeepsItsOwnCopyOfTheTokenAndNeverPrintsIt() {
+        byte[] token = "s3cret-token".getBytes(StandardCharsets.UTF_8);
+        GroupAddress a = new GroupAddress("127.0.0.1", 29500, null, token, Duration.ofSeconds(5), null);
+        token[0] = 'X';
+        assertArrayEquals("s3cret-token".getBytes(StandardCharsets.UTF_8), a.token());
+        a.token()[1] = 'Y';
+        assertArrayEquals("s3cret-token".getBytes(StandardCharsets.UTF_8), a.token());
+        assertFalse(a.toString().contains("s3cret"), a.toString());
+        assertTrue(a.toString().contains("12 bytes"), a.toString());
+        assertEquals(a, new GroupAddress("127.0.0.1", 29500, null, "s3cret-token".getBytes(StandardCharsets.UTF_8),
+                Duration.ofSeconds(5), null));
+        assertEquals(a.hashCode(), new GroupAddress("127.0.0.1", 29500, null,
+                "s3cret-token".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5), null).hashCode());
+    }
+
+    @Test
+    void theRefusalOfAWrongTokenIsOneLineWithTheFix() {
+        assertEquals("Worker 2 of 4: rank 0 at h:1 refused this worker's group token. Fix: give every worker the same "
+                + "--group-token-file or SPHERICAL_GROUP_TOKEN.",
+                Rendezvous.refused(2, 4, "h", 1, GateHandshake.WRONG_TOKEN).getMessage());
+        String other = Rendezvous.refused(2, 4, "h", 1, "the peer did not prove the group token").getMessage();
+        assertTrue(other.startsWith("Worker 2 of 4: the process at h:1 did not admit this worker (the peer did not prove"
+                + " the group token). Fix: "), other);
     }
 }

@@ -136,6 +136,9 @@ public final class Trainer {
             } else {
                 run.save(run.progress); // a checkpoint exists before the first step: SIGKILL at any point can resume
             }
+            // every worker checks here, whatever its progress: one restored at an epoch's end or at the run's end
+            // would otherwise reach its first step (and the check before it) later than the others, or never
+            run.progress = run.guard.atStart(dp, run.progress, listener);
             while (!run.progress.finished() && run.progress.epoch() < tc.epochs()) {
                 Progress p = trainEpoch(run);
                 if (p == null) {
@@ -184,6 +187,7 @@ public final class Trainer {
         int[] myCtx = new int[tc.batch() * ctx];       // this worker's share of a global minibatch (several workers)
         int[] myTargets = new int[tc.batch()];
         Progress p = run.progress;
+        chunks:
         for (int ci = p.chunk(); ci < chunkOrder.length && p.doneInEpoch() < epochExamples; ci++) {
             IdStream stream = stream(run.cache, trainChunks, chunkOrder[ci], run.vocab, Split.TRAIN);
             int[] order = IdStream.permutation(stream.size(), new Random(run.mc.seed() * 1_000_003L + epoch * 7919L
@@ -194,6 +198,9 @@ public final class Trainer {
                 m -= m % group.size();     // every worker takes the same share
                 if (m == 0) {
                     break;
+                }
+                if ((run.progress = run.guard.beforeStep(run.parallel, p, run.listener)) != p) {
+                    return trainEpoch(run);     // the replica check gave this worker rank 0's position: go there
                 }
                 int[] cIds = m == global ? ctxIds : new int[m * ctx];
                 int[] tIds = m == global ? targets : new int[m];
@@ -218,11 +225,11 @@ public final class Trainer {
                 off += m;
                 p = p.afterBatch(ci, off, m, l);
                 run.listener.batchDone(p.doneInEpoch(), l);
-                if (run.parallel != null && p.step() % DataParallelStep.CHECK_EVERY == 0 && run.parallel.checkReplicas()) {
-                    run.listener.status("Worker " + group.rank() + ": the workers' parameters differed at step " + p.step()
-                            + "; every worker now holds rank 0's (" + run.parallel.resyncs() + " time(s) so far).");
+                int signal = run.signals.afterStep(run.history, run.epochStart);
+                if (signal == StopSignals.BUDGET) {
+                    break chunks;       // the training-time budget is spent: this epoch ends here, and is the last
                 }
-                if (stopRequested(run)) {
+                if (signal == StopSignals.INTERRUPT) {
                     run.save(p);
                     run.listener.status("Interrupted: checkpoint written to " + run.dir.checkpoint() + " at step "
                             + p.step() + ". Resume with --resume.");
@@ -246,16 +253,6 @@ public final class Trainer {
         int mine = m / group.size() * width;
         System.arraycopy(ids, group.rank() * mine, into, 0, mine);
         return into;
-    }
-
-    /** Whether any worker was asked to stop (one process: whether this one was). */
-    private boolean stopRequested(Run run) {
-        if (group.size() == 1) {
-            return run.stop.get();
-        }
-        run.flag[0] = run.stop.get() ? 1f : 0f;
-        group.allReduceSum(run.flag, 0, 1);
-        return run.flag[0] > 0;
     }
 
     /** Validation, the schedule and early stopping after an epoch; then a checkpoint and the run files. */
@@ -285,8 +282,7 @@ public final class Trainer {
         int bad = improved ? 0 : p.badEpochs() + 1;
         double scale = run.tc.schedule().scaleAfterEpoch(p.lrScale(), improved);
         boolean stopEarly = run.tc.patience() > 0 && bad >= run.tc.patience();
-        boolean last = epoch + 1 >= run.tc.epochs() || run.tc.maxTrainSeconds() > 0
-                && run.history.stream().mapToDouble(HistoryRow::seconds).sum() >= run.tc.maxTrainSeconds();
+        boolean last = epoch + 1 >= run.tc.epochs() || run.signals.budgetSpent();   // agreed by every worker
         run.progress = p.nextEpoch(scale, Math.min(top10, p.bestTop10()), bad, stopEarly || last);
         if (stopEarly && !last) {
             run.listener.status("Early stopping: validation top-10 error has not improved for " + bad + " epochs.");
@@ -345,7 +341,8 @@ public final class Trainer {
         Optimizer opt;
         NgramLanguageModel model;
         DataParallelStep parallel;
-        final float[] flag = new float[1];
+        final ReplicaGuard guard = new ReplicaGuard(group.rank());
+        StopSignals signals;
         Map<String, Long> base = Map.of();
         long epochStart;
         long startDone;
@@ -360,6 +357,7 @@ public final class Trainer {
         void configure(ModelConfig m, TrainingConfig t, Vocabulary v, SphericalLoss l, Optimizer o) {
             mc = m;
             tc = t;
+            signals = new StopSignals(group, stop, t.maxTrainSeconds());
             vocab = v;
             loss = l;
             opt = o;

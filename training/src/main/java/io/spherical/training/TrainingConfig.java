@@ -22,9 +22,10 @@ import java.util.Objects;
  * @param checkpointEvery  also write a checkpoint every this many steps (0 = at epoch ends only)
  * @param vocabSize        at most this many words besides {@code </s>} and {@code <unk>}, the most frequent
  *                         (0 = no limit; runs recorded before it existed read 0)
- * @param maxTrainSeconds  training stops after the epoch in which the run's training seconds (validation excluded)
- *                         reach this (0 = no limit): a wall-clock budget, so that kinds of very different step costs
- *                         get the same time rather than the same number of steps
+ * @param maxTrainSeconds  training stops at the step where the run's training seconds (validation excluded) reach
+ *                         this (0 = no limit), ending that epoch early (it is validated and is the last): a
+ *                         wall-clock budget, so that kinds of very different step costs get the same time rather than
+ *                         the same number of steps
  */
 public record TrainingConfig(int epochs, int batch, double learningRate, Schedule schedule, String optimizer,
                              Map<String, Double> optimizerParams, int patience, int minCount, long maxTrainExamples,

@@ -90,6 +90,25 @@ class TrainerTest {
                 && Files.exists(run.resolve("run.json")));
     }
 
+    @Test
+    void theTimeBudgetEndsTheEpochAtTheStepWhereItIsSpentNotAtTheEpochsEnd(@TempDir Path tmp) {
+        // a budget far below one step's time: the first step spends it; the epoch (2,500 sentences, dozens of steps)
+        // ends there, is validated, and is the run's last although 5 epochs were asked for
+        TrainingConfig tc = quick(5, "sgd").toBuilder().maxTrainSeconds(1e-6).build();
+        AtomicBoolean stop = new AtomicBoolean();
+        Trainer.Result r = trainer().train(corpus, small(OutputKind.FACTORED), tc, tmp, false, new TrainingListener() { },
+                stop);
+        assertFalse(r.interrupted());
+        assertEquals(1, r.progress().step(), "training stopped at the step that spent the budget");
+        assertEquals(1, r.history().size(), "the cut epoch is validated once and is the last");
+        assertTrue(r.progress().finished());
+        assertTrue(r.history().get(0).metrics().examples() > 0);
+        // without a budget the same epoch takes every training example
+        Trainer.Result whole = trainer().train(corpus, small(OutputKind.FACTORED), quick(1, "sgd"), tmp.resolve("w"),
+                false, new TrainingListener() { }, new AtomicBoolean());
+        assertTrue(whole.progress().step() > 10, "an epoch is many steps: " + whole.progress().step());
+    }
+
     @ParameterizedTest
     @EnumSource(value = OutputKind.class, names = {"FACTORED", "SAMPLED", "ADAPTIVE"})
     void resumedRunEqualsUninterruptedRun(OutputKind kind, @TempDir Path tmp) {

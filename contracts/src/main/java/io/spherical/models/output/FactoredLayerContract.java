@@ -26,10 +26,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * A backend runs it by extending it (it inherits the maintenance and safety tests of
  * {@link FactoredMaintenanceContract}). Tolerances (relative Frobenius): forward q, s, a 2e-5; what the steps change
  * ({@code W_T - W_0}, {@code Q_T - Q_0}, {@code wbar_T - wbar_0}) and dL/dH at every step 1e-4, with step sizes that
- * move W by at least 5% in 50 steps (20% in one step); measured errors are printed.
+ * move W by at least 5% in 50 steps (20% in one step); measured errors are printed. Minibatches wider than the layer
+ * (m &gt; d) take the step's d x d form ({@link WidthProducts}), the others its m x m form ({@link BatchProducts});
+ * both are checked against the reference, and against each other ({@link #FORMS_TOL}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class FactoredLayerContract extends FactoredMaintenanceContract {
+    /**
+     * Relative agreement of the d x d and the m x m forms on the same steps (changes of W, Q, wbar; dL/dH against
+     * its largest norm in the run; the loss): float32 rounding over ten steps, five times below {@link #CHANGE_TOL}.
+     */
+    static final double FORMS_TOL = 2e-5;
 
     static List<SphericalLoss> allLosses() {
         return List.of(new ZLoss(), new ZLoss(2.0, 1.0), new SquaredErrorLoss(), new LogTaylorSoftmaxLoss(),
@@ -43,7 +50,8 @@ public abstract class FactoredLayerContract extends FactoredMaintenanceContract 
             c.add(new Object[] {l, 7, 3, 5});
             c.add(new Object[] {l, 1000, 31, 16});
             c.add(new Object[] {l, 20000, 15, 12});
-            c.add(new Object[] {l, 1000, 7, 24});           // m > d: U^-1 through the d x d factor (InverseUpdate)
+            c.add(new Object[] {l, 1000, 7, 24});           // m = 24 > d = 8: the d x d form (WidthProducts)
+            c.add(new Object[] {l, 1000, 15, 64});          // m = 64 > d = 16: the d x d form, 21 repeated targets
         }
         return c;
     }
@@ -84,8 +92,9 @@ public abstract class FactoredLayerContract extends FactoredMaintenanceContract 
     @ParameterizedTest(name = "{0} D={1} d_in={2} m={3}")
     @MethodSource("cases")
     void fiftyStepsChangeWQAndWbarAsTheDenseReference(SphericalLoss loss, int classes, int dIn, int m) {
-        SideBySide.Result res = SideBySide.run(backend, loss, classes, dIn, m, 50, eta(loss), scale(classes),
-                FactoredConfig.of(classes, dIn, m).withPeriods(0, 0, 0));
+        FactoredConfig cfg = FactoredConfig.of(classes, dIn, m).withPeriods(0, 0, 0);
+        assertEquals(m > cfg.width(), widthForm(cfg, loss), "m > d takes the d x d form, m <= d the m x m form");
+        SideBySide.Result res = SideBySide.run(backend, loss, classes, dIn, m, 50, eta(loss), scale(classes), cfg);
         System.out.printf("equivalence %s D=%d d=%d m=%d: moved W %.3f Q %.3f | change errors W %.2e Q %.2e wbar %.2e"
                 + " dL/dH max %.2e%n", loss, classes, dIn + 1, m, res.moved(), res.qMoved(), res.dw(), res.dq(),
                 res.dwbar(), res.grad());
@@ -120,13 +129,27 @@ public abstract class FactoredLayerContract extends FactoredMaintenanceContract 
         assertEquals(0, res.hostSolves() + res.repairs(), "no fallback and no repair: " + res);
     }
 
-    /**
-     * A run at D = 1000, d = 32, m = 16, W_0 in +-0.05, stabilised every {@code stabilise} steps, that must follow the
-     * float64 reference (change errors below {@link #CHANGE_TOL}) without a host solve or a repair.
-     */
+    /** Whether a layer of this configuration forms its step's small products d x d. */
+    private boolean widthForm(FactoredConfig cfg, SphericalLoss loss) {
+        try (FactoredSphericalOutput f = new FactoredSphericalOutput(backend, cfg, loss,
+                new float[cfg.classes() * cfg.width()])) {
+            return f.widthForm();
+        }
+    }
+
+    /** {@link #followsTheReference(String, SphericalLoss, int, int, int, float, int)} at d = 32, m = 16. */
     private SideBySide.Result followsTheReference(String label, SphericalLoss loss, int steps, float eta, int stabilise) {
-        SideBySide.Result res = SideBySide.run(backend, loss, 1000, 31, 16, steps, eta, 0.05,
-                FactoredConfig.of(1000, 31, 16).withPeriods(stabilise, 0, 0));
+        return followsTheReference(label, loss, 31, 16, steps, eta, stabilise);
+    }
+
+    /**
+     * A run at D = 1000, W_0 in +-0.05, stabilised every {@code stabilise} steps, that must follow the float64
+     * reference (change errors below {@link #CHANGE_TOL}) without a host solve or a repair.
+     */
+    private SideBySide.Result followsTheReference(String label, SphericalLoss loss, int dIn, int m, int steps, float eta,
+                                                  int stabilise) {
+        SideBySide.Result res = SideBySide.run(backend, loss, 1000, dIn, m, steps, eta, 0.05,
+                FactoredConfig.of(1000, dIn, m).withPeriods(stabilise, 0, 0));
         System.out.printf("%s: %s%n", label, res);
         assertTrue(res.worst() < CHANGE_TOL, label + " must follow the reference: " + res);
         assertEquals(0, res.hostSolves() + res.repairs(), label + ": " + res);
@@ -139,6 +162,78 @@ public abstract class FactoredLayerContract extends FactoredMaintenanceContract 
         // stabilisation every step keeps U conditioned while it shrinks by half along one direction per step
         SideBySide.Result res = followsTheReference("step control", new SquaredErrorLoss(), 20, 0.5f, 1);
         assertEquals(20, res.controlled(), "every step exceeds the bound");
+    }
+
+    @Test
+    void stepControlInTheDxdFormScalesAnOversizedStepExactlyAsTheReference() {
+        // m = 64 > d = 16: lambda comes from the d x d H^T diag(2 eta |fq|) H; with fq = 1/m and eta 0.5 that is
+        // H^T H / m, whose quadratic form on the bias axis is exactly 1 (bias input 1), so lambda >= 1 > 0.5 always
+        SideBySide.Result res = followsTheReference("step control, d x d form", new SquaredErrorLoss(), 15, 64, 20, 0.5f,
+                1);
+        assertEquals(20, res.controlled(), "every step exceeds the bound");
+    }
+
+    static List<Object[]> formCases() {
+        List<Object[]> c = new ArrayList<>();
+        for (SphericalLoss l : allLosses()) {
+            c.add(new Object[] {l, eta(l), false});
+        }
+        c.add(new Object[] {new SquaredErrorLoss(), 0.5f, true});   // every step controlled, stabilised every step
+        return c;
+    }
+
+    @ParameterizedTest(name = "{0} eta={1} controlled={2}")
+    @MethodSource("formCases")
+    void theDxdFormTakesTheSameStepsAsTheForcedMxmForm(SphericalLoss loss, float eta, boolean controlled) {
+        int classes = 1000;
+        int dIn = 15;
+        int m = 64;
+        int steps = 10;
+        FactoredConfig cfg = FactoredConfig.of(classes, dIn, m).withPeriods(controlled ? 1 : 0, 0, 0);
+        int d = cfg.width();
+        Random r = new Random(64);
+        float[] w0 = weights(r, classes, d, 0.05);
+        try (FactoredSphericalOutput wide = new FactoredSphericalOutput(backend, cfg, loss, w0, false);
+             FactoredSphericalOutput square = new FactoredSphericalOutput(backend, cfg, loss, w0, true);
+             Tensor ht = backend.zeros(m, dIn); Tensor gWide = backend.zeros(m, dIn);
+             Tensor gSquare = backend.zeros(m, dIn)) {
+            assertTrue(wide.widthForm() && !square.widthForm(), "m = 64 > d = 16: the d x d form unless forced");
+            Dense64 wStart = Dense64.of(w0, classes, d);
+            Dense64 qStart = Dense64.of(square.gram(), d, d);
+            Dense64 sStart = Dense64.of(square.columnSums(), 1, d);
+            double grad = 0;
+            double gradScale = 0;
+            double lossErr = 0;
+            for (int s = 0; s < steps; s++) {
+                backend.upload(Dense64.randomFloats(r, m * dIn, 1.0), ht);
+                int[] t = targets(r, m, classes);
+                double lw = wide.step(ht, t, eta, gWide);
+                double ls = square.step(ht, t, eta, gSquare);
+                lossErr = Math.max(lossErr, Math.abs(lw - ls) / Math.max(Math.abs(ls), 1e-12));
+                Dense64 gs = Dense64.of(backend.toHost(gSquare), m, dIn);
+                gradScale = Math.max(gradScale, gs.norm());
+                grad = Math.max(grad, Dense64.of(backend.toHost(gWide), m, dIn).plus(-1, gs).norm() / gradScale);
+            }
+            Dense64 dwSquare = Dense64.of(square.weights(), classes, d).plus(-1, wStart);
+            double dw = Dense64.of(wide.weights(), classes, d).plus(-1, wStart).relativeError(dwSquare);
+            double dq = Dense64.of(wide.gram(), d, d).plus(-1, qStart)
+                    .relativeError(Dense64.of(square.gram(), d, d).plus(-1, qStart));
+            Dense64 dsSquare = Dense64.of(square.columnSums(), 1, d).plus(-1, sStart);
+            double dwbar = Dense64.of(wide.columnSums(), 1, d).plus(-1, sStart).plus(-1, dsSquare).norm()
+                    / Math.max(dsSquare.norm(), dwSquare.norm());
+            double moved = dwSquare.norm() / wStart.norm();
+            System.out.printf("forms %s eta %s: moved W %.3f | d x d against m x m: W %.2e Q %.2e wbar %.2e dL/dH %.2e"
+                    + " loss %.2e, controlled %d%n", loss, eta, moved, dw, dq, dwbar, grad, lossErr,
+                    wide.controlledSteps());
+            assertTrue(moved > 1e-3, "the steps must move W, moved " + moved);
+            assertEquals(controlled ? steps : 0, wide.controlledSteps(), "steps the control scaled (d x d form)");
+            assertEquals(square.controlledSteps(), wide.controlledSteps(), "the control acts on the same steps");
+            assertTrue(dw < FORMS_TOL && dq < FORMS_TOL && dwbar < FORMS_TOL, "changes differ: W " + dw + ", Q " + dq
+                    + ", wbar " + dwbar);
+            assertTrue(grad < FORMS_TOL && lossErr < FORMS_TOL, "dL/dH differs by " + grad + ", the loss by " + lossErr);
+            assertEquals(0, wide.hostSolves() + square.hostSolves() + wide.repairs() + square.repairs(),
+                    "no fallback and no repair");
+        }
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.Locale;
  * The bytes a language model will allocate, estimated from its configuration before anything is allocated, so that
  * a configuration that cannot fit is refused with one line instead of growing until the kernel kills the process.
  * Counted: every parameter and optimizer slot, every per-minibatch buffer of every layer (the factored layer's
- * {@code m x m} matrices included, on the device and their host copies), the evaluation score buffer and the host
+ * {@code m x m} matrices included, on the device and their host copies, when m &lt;= d; a wider minibatch takes the
+ * step's d x d form, whose d x d buffers are counted instead), the evaluation score buffer and the host
  * copy a checkpoint write makes of the largest array. Each single array must also stay below 2^31 elements, the
  * indexing limit of the backends.
  */
@@ -51,9 +52,13 @@ public final class MemoryPlan {
         switch (mc.output()) {
             case FACTORED -> {
                 p.add("the output weights V", classes, d, 1);
-                p.add("the d x d state", d, d, m > d ? 8 + 5 : 8);              // + the d x d inverse update's buffers
+                // m > d: the d x d form of the step (WidthProducts), no m x m matrix; its d x d buffers are A, A^-1,
+                // A^-1 U^-1 and two of Newton-Schulz (InverseUpdate), H^T C H, K and Q's change, and one host copy
+                p.add("the d x d state", d, d, m > d ? 8 + 5 + 3 + 1 : 8);
                 p.add("the factored layer's m x d buffers", m, d, 8);
-                p.add("the factored layer's m x m matrices", m, m, 8 + 5);     // 8 on the device, 5 host copies
+                if (m <= d) {
+                    p.add("the factored layer's m x m matrices", m, m, 8 + 5);     // 8 on the device, 5 host copies
+                }
                 p.add("the unfactorisation block", Math.min(8192, classes), d, 1);
                 p.add("a column of V", classes, 2, 1);
             }

@@ -18,8 +18,11 @@ import java.util.Map;
  * <p>A step costs one head GEMM for the minibatch plus, for each cluster that holds some targets, GEMMs over only
  * those examples' rows: {@code O(m (c_1 + n) d + sum_i r_i (d d_i + |cluster_i| d_i))}. Plain SGD on every matrix;
  * the head has the bias column (the input's constant 1), the tails do not need one.
+ *
+ * <p>A step changes the head, and the projection and tail of only the clusters its targets fall in
+ * ({@link SparseUpdate}).
  */
-public final class AdaptiveSoftmaxOutput implements OutputLayer {
+public final class AdaptiveSoftmaxOutput implements OutputLayer, SparseUpdate {
     private final Backend b;
     private final int dIn;
     private final int classes;
@@ -48,6 +51,7 @@ public final class AdaptiveSoftmaxOutput implements OutputLayer {
     private final int[][][] exact;
     private final float[] host;
     private final double[] perRow;
+    private final boolean[] hit;
 
     /**
      * A layer with Glorot-uniform weights from {@code seed}.
@@ -66,7 +70,7 @@ public final class AdaptiveSoftmaxOutput implements OutputLayer {
         this.widths = new int[n];
         for (int c = 0; c < n; c++) {
             end[c] = c + 1 < n ? cutoffs[c + 1] : classes;
-            widths[c] = (int) Math.max(1, inputDim / Math.pow(4, c + 1));
+            widths[c] = width(inputDim, c);
         }
         this.shortlist = cutoffs[0];
         this.input = new BiasedInput(b, maxBatch, inputDim, 1f);
@@ -99,6 +103,23 @@ public final class AdaptiveSoftmaxOutput implements OutputLayer {
         this.exact = new int[n][maxBatch + 1][];
         this.host = new float[maxBatch];
         this.perRow = new double[maxBatch];
+        this.hit = new boolean[n];
+    }
+
+    /** The reduced width of tail cluster c: d/4, d/16, ... (at least 1). */
+    private static int width(int inputDim, int c) {
+        return (int) Math.max(1, inputDim / Math.pow(4, c + 1));
+    }
+
+    /** The floats of the parameters of a layer of these sizes (head, projections, tails), for memory estimates. */
+    public static long parameterFloats(int classes, int inputDim, int[] cutoffs) {
+        long d = inputDim + 1L;
+        long n = (cutoffs[0] + (long) cutoffs.length) * d;
+        for (int c = 0; c < cutoffs.length; c++) {
+            long size = Math.max(0, (c + 1 < cutoffs.length ? cutoffs[c + 1] : classes) - (long) cutoffs[c]);
+            n += width(inputDim, c) * d + size * width(inputDim, c);
+        }
+        return n;
     }
 
     /** PyTorch's examples: 2000, 10000 for a vocabulary up to 50,000 words, else 20000, 200000; only those below D. */
@@ -143,6 +164,40 @@ public final class AdaptiveSoftmaxOutput implements OutputLayer {
             s.put("tail" + (c + 1), out[c]);
         }
         return s;
+    }
+
+    /** Every tensor may change as a whole (the head always, a cluster's two when a target falls in it). */
+    @Override
+    public RowSets rowSets(int targets) {
+        long[] rows = new long[1 + 2 * proj.length];
+        rows[0] = head.rows();
+        for (int c = 0; c < proj.length; c++) {
+            rows[1 + 2 * c] = proj[c].rows();
+            rows[2 + 2 * c] = out[c].rows();
+        }
+        return new RowSets(rows, new int[rows.length]);
+    }
+
+    /** The head; the projection and tail of each cluster that holds one of the targets; nothing of the others. */
+    @Override
+    public void touched(int[] targets, int count, RowSets sets) {
+        Arrays.fill(hit, false);
+        for (int i = 0; i < count; i++) {
+            int c = clusterOf(targets[i]);
+            if (c >= 0) {
+                hit[c] = true;
+            }
+        }
+        sets.setAll(0);
+        for (int c = 0; c < proj.length; c++) {
+            if (hit[c]) {
+                sets.setAll(1 + 2 * c);
+                sets.setAll(2 + 2 * c);
+            } else {
+                sets.setNone(1 + 2 * c);
+                sets.setNone(2 + 2 * c);
+            }
+        }
     }
 
     @Override

@@ -24,7 +24,10 @@ public record FactoredConfig(int classes, int inputDim, int maxBatch, float bias
                              int unfactorPeriod, int driftCheckPeriod, long seed, double stepBound) {
     /** U's singular values then change by a factor in [0.5, 1.5] at most per step. */
     public static final double DEFAULT_STEP_BOUND = 0.5;
-    /** The largest minibatch: the layer's m x m matrices are single arrays of m^2 elements. */
+    /**
+     * The largest minibatch no wider than the layer (m &lt;= d): the m x m form of the step keeps single arrays of m^2
+     * elements. A wider minibatch takes the d x d form, which has none.
+     */
     public static final int MAX_BATCH = 46_340;
 
     /** Validates the settings. */
@@ -35,9 +38,9 @@ public record FactoredConfig(int classes, int inputDim, int maxBatch, float bias
         if (inputDim < 1 || maxBatch < 1) {
             throw new UserException("Input width and batch size must be >= 1, got " + inputDim + " and " + maxBatch + ".");
         }
-        if (maxBatch > MAX_BATCH) {
-            throw new UserException("The factored layer holds minibatches of at most " + MAX_BATCH + " examples (its m x m"
-                    + " matrices), got " + maxBatch + ". Fix: lower --batch.");
+        if (maxBatch > MAX_BATCH && maxBatch <= (biasInput == 0f ? inputDim : inputDim + 1)) {
+            throw new UserException("The factored layer holds minibatches of at most " + MAX_BATCH + " examples when they"
+                    + " are no wider than the layer (its m x m matrices), got " + maxBatch + ". Fix: lower --batch.");
         }
         if (!(stepBound > 0)) {
             throw new UserException("The step bound must be > 0 (infinity disables the control), got " + stepBound + ".");

@@ -8,15 +8,18 @@ import java.util.Map;
 
 /**
  * Spherical-family output layer trained with the exact factored update of Vincent et al. (docs/ALGORITHM.md 4-6): the
- * {@code D x d} weights are never formed; a training step costs O(m d^2 + m^2 d + min(m, d)^3) whatever D is.
+ * {@code D x d} weights are never formed; a training step costs O(m d^2 + min(m, d)^2 max(m, d) + min(m, d)^3)
+ * whatever D is: O(m d^2 + m^2 d + m^3) in the m x m form (m &lt;= d), O(m d^2 + d^3) in the d x d form (m &gt; d).
  *
  * <p>Its parts: {@link FactoredState} holds {@code W = V U + 1 omega^T}, Q and wbar; {@link StepBuffers} every
- * buffer of a step; {@link StepControl} keeps a step within what the update can take; {@link InverseUpdate} keeps
- * U^-1 (Woodbury, or the d x d factor for m &gt; d); {@link Stabiliser} keeps U conditioned and measures drift. This class holds the forward pass,
- * the partials and the update, numbered as in the algorithm document. The step is exact SGD on the mean loss: after
- * it, {@code V U + 1 omega^T} equals {@code W - eta dL/dW}. The layer performs its own SGD step; it does not use an
- * optimizer. All state is float32 on the backend, so every product runs in the backend's fastest GEMM; the drift
- * this causes is controlled by the maintenance of section 6 and measured against a float64 run by the tests.
+ * buffer of a step; {@link FactoredUpdate} the update (steps 5-13), with its small products in the m x m form
+ * ({@link BatchProducts}) or, when the largest minibatch is wider than the layer, the d x d form
+ * ({@link WidthProducts}); {@link Stabiliser} keeps U conditioned and measures drift. This class holds the forward
+ * pass, the partials, the maintenance and the scores, numbered as in the algorithm document. The step is exact SGD on
+ * the mean loss: after it, {@code V U + 1 omega^T} equals {@code W - eta dL/dW}. The layer performs its own SGD step;
+ * it does not use an optimizer. All state is float32 on the backend, so every product runs in the backend's fastest
+ * GEMM; the drift this causes is controlled by the maintenance of section 6 and measured against a float64 run by the
+ * tests.
  *
  * <p>No {@code D x m} or {@code D x d} temporary is used in a step; stabilisation uses one {@code D x 1} vector and
  * unfactorisation a block of rows.
@@ -29,27 +32,32 @@ public final class FactoredSphericalOutput implements OutputLayer {
     private final int classes;
     private final FactoredState st;
     private final StepBuffers buf;
-    private final StepControl stepControl;
-    private final NewtonSchulz newtonSchulz;
     private final Stabiliser stabiliser;
-    private final InverseUpdate inverseUpdate;
+    private final FactoredUpdate update;
     private final double[] partials = new double[3];
 
     private long steps;
     private double lastDrift = Double.NaN;
-    private int hostSolves;
     private int repairs;
-    private long controlled;
     private Tensor ones;
 
     /** A layer whose V starts uniform in +-sqrt(6 / (D + d)) (Glorot), drawn from the config's seed. */
     public FactoredSphericalOutput(Backend backend, FactoredConfig cfg, SphericalLoss loss) {
-        this(backend, cfg, loss, DenseSphericalOutput.glorot(backend, cfg.classes(), cfg.width(), cfg.seed()));
+        this(backend, cfg, loss, DenseSphericalOutput.glorot(backend, cfg.classes(), cfg.width(), cfg.seed()), false);
     }
 
     /** A layer starting from the given dense weights {@code w0} ({@code D x d} row-major, bias column last). */
     public FactoredSphericalOutput(Backend backend, FactoredConfig cfg, SphericalLoss loss, float[] w0) {
-        this(backend, cfg, loss, checked(backend, cfg, w0));
+        this(backend, cfg, loss, w0, false);
+    }
+
+    /**
+     * As {@link #FactoredSphericalOutput(Backend, FactoredConfig, SphericalLoss, float[])}; {@code batchForm} forces
+     * the m x m form of the step's small products even when the largest minibatch is wider than d (for the tests
+     * that compare the two forms).
+     */
+    FactoredSphericalOutput(Backend backend, FactoredConfig cfg, SphericalLoss loss, float[] w0, boolean batchForm) {
+        this(backend, cfg, loss, checked(backend, cfg, w0), batchForm);
     }
 
     private static Tensor checked(Backend backend, FactoredConfig cfg, float[] w0) {
@@ -61,19 +69,20 @@ public final class FactoredSphericalOutput implements OutputLayer {
     }
 
     /** Takes ownership of {@code w0} ({@code D x d} on this backend) as the initial V. */
-    private FactoredSphericalOutput(Backend backend, FactoredConfig cfg, SphericalLoss loss, Tensor w0) {
+    private FactoredSphericalOutput(Backend backend, FactoredConfig cfg, SphericalLoss loss, Tensor w0,
+                                    boolean batchForm) {
         this.b = backend;
         this.cfg = cfg;
         this.loss = loss;
         this.dIn = cfg.inputDim();
         this.classes = cfg.classes();
         int d = cfg.width();
+        boolean widthForm = FactoredUpdate.widthForm(cfg.maxBatch(), d, batchForm);
         st = new FactoredState(b, w0);
-        buf = new StepBuffers(b, cfg.maxBatch(), dIn, d, cfg.biasInput());
-        stepControl = new StepControl(cfg.maxBatch(), cfg.stepBound());
-        newtonSchulz = new NewtonSchulz(b, Math.max(cfg.maxBatch(), d));
+        buf = new StepBuffers(b, cfg.maxBatch(), dIn, d, cfg.biasInput(), !widthForm);
+        NewtonSchulz newtonSchulz = new NewtonSchulz(b, Math.max(cfg.maxBatch(), d));
         stabiliser = new Stabiliser(b, st, newtonSchulz, cfg.seed());
-        inverseUpdate = new InverseUpdate(b, d, cfg.maxBatch(), newtonSchulz, buf.k);
+        update = new FactoredUpdate(b, st, buf, newtonSchulz, cfg, widthForm);
     }
 
     @Override
@@ -89,6 +98,14 @@ public final class FactoredSphericalOutput implements OutputLayer {
     /** The loss this layer trains. */
     public SphericalLoss loss() {
         return loss;
+    }
+
+    /**
+     * Whether the step forms its small products d x d ({@link WidthProducts}: the largest minibatch is wider than d,
+     * O(m d^2 + d^3) per step and no m x m matrix) rather than m x m ({@link BatchProducts}).
+     */
+    public boolean widthForm() {
+        return update.widthForm();
     }
 
     /** Steps taken. */
@@ -161,13 +178,6 @@ public final class FactoredSphericalOutput implements OutputLayer {
         return total * inv;
     }
 
-    private void put(double[] src, double scale, Tensor dst, int m) {
-        for (int i = 0; i < m; i++) {
-            buf.upload[i] = (float) (scale * src[i]);
-        }
-        b.upload(buf.upload, dst);
-    }
-
     /** The three numbers the spherical family sees, per example: q, s and a (docs/ALGORITHM.md 1), without forming O. */
     public void sphericalStats(Tensor h, int[] targets, double[] qOut, double[] sOut, double[] aOut) {
         forward(buf.view(h.rows()), h, targets);
@@ -186,7 +196,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         }
     }
 
-    // ---- the step (steps 5-13) --------------------------------------------------------------------------------
+    // ---- the step (steps 5-13 in FactoredUpdate) -------------------------------------------------------------
 
     @Override
     public double step(Tensor h, int[] targets, float eta, Tensor gradOut) {
@@ -204,69 +214,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
             }
         }
         double mean = partials(m);
-        b.gemm(1f, w.hb, false, w.hb, true, 0f, w.hh);      // H H^T
-        b.download(w.hh, buf.hh);
-        if (stepControl.apply(buf.fq, buf.fs, buf.fa, buf.hh, m, eta)) {
-            controlled++;
-        }
-        put(buf.fq, 1, w.fq, m);
-        put(buf.fq, 2, w.fq2, m);
-        put(buf.fs, 1, w.fs, m);
-        put(buf.fa, 1, w.fa, m);
-
-        // 5-6: dL/dH = 2 diag(fq) QH + fs wbar + diag(fa) W_C, with W_C = V_C U + 1 omega
-        b.gemm(1f, w.vc, false, st.u, false, 0f, w.wc);
-        b.addRowVector(1f, st.omega, w.wc);
-        b.gemm(1f, w.fs, false, st.wbar, false, 0f, w.z);
-        b.scaleRows(w.wc, w.fa, w.wc);
-        b.axpy(1f, w.wc, w.z);                               // Z = fs wbar + diag(fa) W_C
-        b.scaleRows(w.qh, w.fq2, w.ghat);
-        b.axpy(1f, w.z, w.ghat);
-        if (gradOut != null) {
-            b.copyColumns(w.ghat, 0, gradOut, 0, dIn);
-        }
-
-        // 7: M = G G^T from m x m quantities only; K = I + H H^T C for the Woodbury inverse of step 9
-        b.gemm(1f, w.hb, false, w.qh, true, 0f, w.p);       // P = H Q H^T
-        b.gemm(1f, w.hb, false, w.z, true, 0f, w.r);        // R_ij = h_i . Z_j
-        b.download(w.p, buf.p);
-        b.download(w.r, buf.r);
-        SmallMatrices.build(buf, targets, m, eta, classes);
-        b.upload(buf.gram, w.gram);
-        for (int i = 0; i < m; i++) {
-            buf.upload[i] = (float) (-2.0 * eta * buf.fq[i]);
-        }
-        b.upload(buf.upload, w.c);
-
-        // 9: Uinv <- Uinv - H^T C K^-1 H Uinv (Woodbury), or A^-1 Uinv through the d x d factor when m > d
-        if (!inverseUpdate.apply(w, st.uinv)) {
-            hostSolves++;
-        }
-        // 8: U <- U - 2 eta (U H^T) diag(fq) H
-        b.scaleRows(w.hu, w.fq, w.hu);
-        b.gemm(-2f * eta, w.hu, true, w.hb, false, 1f, st.u);
-        // 10: omega <- omega - eta sum_i (2 fq_i omega . h_i + fs_i) h_i
-        for (int i = 0; i < m; i++) {
-            buf.upload[i] = (float) (2.0 * buf.fq[i] * buf.omegaH[i] + buf.fs[i]);
-        }
-        b.upload(buf.upload, w.c);
-        b.gemm(-eta, w.c, true, w.hb, false, 1f, st.omega);
-        // 11: V[c_i] -= eta fa_i (Uinv_new^T h_i)^T, repeated targets accumulate
-        b.gemm(1f, w.hb, false, st.uinv, false, 0f, w.y);
-        b.scaleRows(w.y, w.fa, w.y);
-        b.scatterAddRows(-eta, w.y, targets, st.v);
-        // 12: Q <- Q - eta (Ghat^T H + H^T Ghat) + eta^2 H^T M H, as Q += H^T (eta^2 M H - eta Ghat) - eta Ghat^T H
-        b.gemm(eta * eta, w.gram, false, w.hb, false, 0f, w.x);
-        b.axpy(-eta, w.ghat, w.x);
-        b.gemm(1f, w.hb, true, w.x, false, 1f, st.q);
-        b.gemm(-eta, w.ghat, true, w.hb, false, 1f, st.q);
-        // 13: wbar <- wbar - eta sum_i (2 fq_i s_i + D fs_i + fa_i) h_i
-        for (int i = 0; i < m; i++) {
-            buf.upload[i] = (float) (2.0 * buf.fq[i] * buf.s[i] + (double) classes * buf.fs[i] + buf.fa[i]);
-        }
-        b.upload(buf.upload, w.c);
-        b.gemm(-eta, w.c, true, w.hb, false, 1f, st.wbar);
-
+        update.apply(w, targets, eta, gradOut);
         steps++;
         maintain();
         return mean;
@@ -322,18 +270,18 @@ public final class FactoredSphericalOutput implements OutputLayer {
 
     /** Direct solves taken because Newton-Schulz did not converge (large steps: 97 in the Brown default run at lr 4). */
     public int hostSolves() {
-        return hostSolves + stabiliser.counters().hostSolves();
+        return update.hostSolves() + stabiliser.counters().hostSolves();
     }
 
     /** Steps whose size the step control reduced so far (see {@link StepControl}); rare (1 in the Brown default run). */
     public long controlledSteps() {
-        return controlled;
+        return update.controlled();
     }
 
     @Override
     public Map<String, Long> diagnostics() {
         Map<String, Long> m = new LinkedHashMap<>();
-        m.put("controlledSteps", controlled);
+        m.put("controlledSteps", controlledSteps());
         m.put("repairs", (long) repairs);
         m.put("hostSolves", (long) hostSolves());
         m.put("corrections", (long) corrections());
@@ -401,9 +349,9 @@ public final class FactoredSphericalOutput implements OutputLayer {
 
     @Override
     public void close() {
+        update.close();
         buf.close();
         st.close();
-        inverseUpdate.close();
         if (ones != null) {
             ones.close();
         }

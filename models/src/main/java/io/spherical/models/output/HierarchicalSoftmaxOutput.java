@@ -12,8 +12,11 @@ import java.util.List;
  * sqrt(D) classes. Classes are contiguous ranges of word ids chosen so that each holds a similar total frequency
  * (ids must be sorted by decreasing frequency, as {@code Vocabulary} does, so frequent words share small classes).
  * Probabilities are exact and normalised. A step costs about {@code d (C + |class|)} per example; plain SGD.
+ *
+ * <p>A step changes the whole class matrix but only the word rows of the classes its targets fall in
+ * ({@link SparseUpdate}).
  */
-public final class HierarchicalSoftmaxOutput implements OutputLayer {
+public final class HierarchicalSoftmaxOutput implements OutputLayer, SparseUpdate {
     private final Backend b;
     private final int dIn;
     private final int d;
@@ -41,6 +44,7 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
     private final int[][] groupRows; // by group size n: the group's example indices (gather takes its length)
     private final int[][] groupLocal; // by group size n: the targets' positions inside their class
     private final double[] loss;
+    private final boolean[] present; // touched(): the classes of the targets, false again after each call
 
     /**
      * A layer for the given unigram counts (index = word id), with Glorot-uniform weights from {@code seed}.
@@ -88,6 +92,7 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
             groupLocal[n] = new int[n];
         }
         this.loss = new double[mMax];
+        this.present = new boolean[nc];
     }
 
     /**
@@ -250,6 +255,55 @@ public final class HierarchicalSoftmaxOutput implements OutputLayer {
     @Override
     public double step(Tensor h, int[] targets, float eta, Tensor gradOut) {
         return run(h, targets, eta, gradOut, null, true);
+    }
+
+    /**
+     * Wclass: all of it; Wword: at most the rows of the n largest classes (n targets in n distinct classes), every
+     * word when n reaches the number of classes.
+     */
+    @Override
+    public RowSets rowSets(int targets) {
+        int nc = classCount();
+        int[] sizes = new int[nc];
+        for (int c = 0; c < nc; c++) {
+            sizes[c] = start[c + 1] - start[c];
+        }
+        Arrays.sort(sizes);
+        long words = 0;
+        for (int c = nc - 1; c >= Math.max(0, nc - Math.max(0, targets)); c--) {
+            words += sizes[c];
+        }
+        return new RowSets(new long[] {nc, words}, new int[] {0, (int) words});
+    }
+
+    /** Wclass: all of it; Wword: the rows of every class some target falls in, in id order. */
+    @Override
+    public void touched(int[] targets, int count, RowSets out) {
+        int nc = classCount();
+        for (int i = 0; i < count; i++) {
+            present[classOf[targets[i]]] = true;
+        }
+        long words = 0;
+        for (int c = 0; c < nc; c++) {
+            words += present[c] ? start[c + 1] - start[c] : 0;
+        }
+        if (words > out.listCapacity(1)) {
+            Arrays.fill(present, false);
+            throw new IllegalArgumentException(count + " targets touch " + words + " word rows, the sets hold "
+                    + out.listCapacity(1));
+        }
+        int[] rows = out.buffer(1);
+        int n = 0;
+        for (int c = 0; c < nc; c++) {
+            if (present[c]) {
+                present[c] = false;
+                for (int k = start[c]; k < start[c + 1]; k++) {
+                    rows[n++] = k;
+                }
+            }
+        }
+        out.setAll(0);
+        out.setRows(1, n);
     }
 
     @Override

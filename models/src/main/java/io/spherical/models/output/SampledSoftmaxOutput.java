@@ -17,8 +17,11 @@ import java.util.Map;
  * {@code m x K} scores and a row dot for the targets' scores, log-softmax over the {@code 1 + K} candidates, one GEMM
  * for dL/dH and one for the sampled rows' gradient, and a scatter-add of both gradients into W. Cost
  * {@code O(m K d)}, independent of D. The sampler's state is the step counter, so resumed runs draw the same classes.
+ *
+ * <p>The rows a step changes are the K negatives' and the targets' ({@link SparseUpdate}): {@link #touched} draws the
+ * next step's negatives from the counter, and that step uses them instead of drawing again.
  */
-public final class SampledSoftmaxOutput implements OutputLayer {
+public final class SampledSoftmaxOutput implements OutputLayer, SparseUpdate {
     /** Added to an accidental hit's logit: its probability becomes exactly 0. */
     private static final float REMOVED = -1e30f;
     /** Score budget of the exact softmax used for evaluation (16 M floats, 64 MiB). */
@@ -49,6 +52,7 @@ public final class SampledSoftmaxOutput implements OutputLayer {
     private final Tensor grad;
     private long steps;
     private long tries;
+    private long drawnFor = -1;
 
     /**
      * A layer of {@code classes} outputs over inputs of width {@code inputDim}, with the weights {@link SoftmaxOutput}
@@ -138,8 +142,8 @@ public final class SampledSoftmaxOutput implements OutputLayer {
     public double step(Tensor h, int[] targets, float eta, Tensor gradOut) {
         int m = h.rows();
         Tensor hv = input.load(h);
-        sampler.seed(seed, steps++);
-        tries = sampler.distinct(candidates);
+        drawNegatives();
+        steps++;
         Tensor lv = logits.rowRange(0, m);
         Tensor sv = scores.rowRange(0, m);
         Tensor tv = targetRows.rowRange(0, m);
@@ -181,6 +185,49 @@ public final class SampledSoftmaxOutput implements OutputLayer {
             throw new DivergenceException("the sampled softmax loss is not finite");
         }
         return mean;
+    }
+
+    /**
+     * The negatives of the step at the current counter into {@link #candidates} (and their draws into {@link #tries}),
+     * unless they are there already: {@link #touched} and the step that follows it draw once between them.
+     */
+    private void drawNegatives() {
+        if (drawnFor != steps) {
+            sampler.seed(seed, steps);
+            tries = sampler.distinct(candidates);
+            drawnFor = steps;
+        }
+    }
+
+    /** W alone: at most K + n rows (every row when K + n reaches D). */
+    @Override
+    public RowSets rowSets(int targets) {
+        int n = (int) Math.min(position.length, (long) samples + Math.max(0, targets));
+        return new RowSets(new long[] {n}, new int[] {n});
+    }
+
+    /** The rows of the next step's K negatives and of the targets, sorted. */
+    @Override
+    public void touched(int[] targets, int count, RowSets out) {
+        if (out.listCapacity(0) < Math.min(position.length, (long) samples + count)) {
+            throw new IllegalArgumentException(count + " targets for sets made for "
+                    + (out.listCapacity(0) - samples));
+        }
+        drawNegatives();
+        int[] rows = out.buffer(0);
+        int n = 0;
+        for (int j = 0; j < samples + count; j++) {           // position[] is -1 everywhere between steps
+            int k = j < samples ? candidates[j] : targets[j - samples];
+            if (position[k] < 0) {
+                position[k] = 0;
+                rows[n++] = k;
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            position[rows[j]] = -1;
+        }
+        Arrays.sort(rows, 0, n);
+        out.setRows(0, n);
     }
 
     /** Subtracts each candidate's log expected count and removes every example's accidental hit. */

@@ -1,7 +1,8 @@
 package io.spherical.models.output;
 
 /**
- * The two m x m matrices of a factored step, built on the host in double from m x m products (docs/ALGORITHM.md 5):
+ * The two m x m matrices of a factored step in its m x m form ({@link BatchProducts}), built on the host in double
+ * from m x m products (docs/ALGORITHM.md 5):
  * {@code M = G G^T} (step 7), which the Q update needs, and {@code K = I + H H^T C} with {@code C = -2 eta diag(fq)}
  * (step 9), which the Woodbury update of U^-1 inverts.
  */

@@ -9,6 +9,8 @@ import java.util.stream.IntStream;
 /**
  * Every buffer of a factored step, allocated once at the largest minibatch, with the views for a minibatch of m rows
  * cached per m (so a step allocates nothing). Names follow docs/ALGORITHM.md 5; batch-major, so row i is example i.
+ * The {@code m x m} matrices (device and host) exist only for the m x m form of the step ({@link BatchProducts});
+ * the d x d form ({@link WidthProducts}) keeps its own d x d buffers and leaves them null here.
  */
 final class StepBuffers implements AutoCloseable {
     private final Backend b;
@@ -18,8 +20,9 @@ final class StepBuffers implements AutoCloseable {
     private final Tensor[] squares;
     private final Map<Integer, View> views = new HashMap<>();
     private final int maxBatch;
+    private final boolean squaresKept;
 
-    // host copies of the per-example numbers and of the m x m matrices built on the host
+    // host copies of the per-example numbers and of the m x m matrices built on the host (empty without them)
     final float[] q;
     final float[] s;
     final float[] a;
@@ -34,13 +37,19 @@ final class StepBuffers implements AutoCloseable {
     final double[] fa;
     final float[] upload;
 
-    StepBuffers(Backend backend, int maxBatch, int inputDim, int d, float biasInput) {
+    /**
+     * @param squaresKept whether to allocate the {@code m x m} matrices of the m x m form ({@link BatchProducts}); the
+     *                    d x d form ({@link WidthProducts}) needs none
+     */
+    StepBuffers(Backend backend, int maxBatch, int inputDim, int d, float biasInput, boolean squaresKept) {
         this.b = backend;
         this.maxBatch = maxBatch;
+        this.squaresKept = squaresKept;
         input = new BiasedInput(b, maxBatch, inputDim, biasInput);
         rowsByD = new Tensor[8];
-        columns = new Tensor[11];
-        squares = new Tensor[8];
+        columns = new Tensor[squaresKept ? 11 : 9];             // the last two: Newton-Schulz on K (m x m form)
+        squares = new Tensor[squaresKept ? 8 : 0];
+        int sq = squaresKept ? maxBatch * maxBatch : 0;
         for (int i = 0; i < rowsByD.length; i++) {
             rowsByD[i] = b.zeros(maxBatch, d);
         }
@@ -54,11 +63,11 @@ final class StepBuffers implements AutoCloseable {
         s = new float[maxBatch];
         a = new float[maxBatch];
         omegaH = new float[maxBatch];
-        p = new float[maxBatch * maxBatch];
-        r = new float[maxBatch * maxBatch];
-        hh = new float[maxBatch * maxBatch];
-        gram = new float[maxBatch * maxBatch];
-        k = new float[maxBatch * maxBatch];
+        p = new float[sq];
+        r = new float[sq];
+        hh = new float[sq];
+        gram = new float[sq];
+        k = new float[sq];
         fq = new double[maxBatch];
         fs = new double[maxBatch];
         fa = new double[maxBatch];
@@ -108,7 +117,9 @@ final class StepBuffers implements AutoCloseable {
         final Tensor fa;
         /** A per-example column uploaded for one product (C of Woodbury, the omega and wbar coefficients). */
         final Tensor c;
-        /** H Q H^T. */
+        /** The group of each example's target (examples with the same target share one), for the d x d form. */
+        final int[] groups;
+        /** H Q H^T (this and the other m x m matrices: null without them). */
         final Tensor p;
         final Tensor r;
         /** H H^T. */
@@ -139,14 +150,15 @@ final class StepBuffers implements AutoCloseable {
             fs = columns[6].rowRange(0, m);
             fa = columns[7].rowRange(0, m);
             c = columns[8].rowRange(0, m);
-            p = square(squares[0], m);
-            r = square(squares[1], m);
-            hh = square(squares[2], m);
-            gram = square(squares[3], m);
-            k = square(squares[4], m);
-            kinv = square(squares[5], m);
-            inverse = new NewtonSchulz.Workspace(square(squares[6], m), square(squares[7], m),
-                    columns[9].rowRange(0, m), columns[10].rowRange(0, m), IntStream.range(0, m).toArray());
+            groups = new int[m];
+            p = squaresKept ? square(squares[0], m) : null;
+            r = squaresKept ? square(squares[1], m) : null;
+            hh = squaresKept ? square(squares[2], m) : null;
+            gram = squaresKept ? square(squares[3], m) : null;
+            k = squaresKept ? square(squares[4], m) : null;
+            kinv = squaresKept ? square(squares[5], m) : null;
+            inverse = squaresKept ? new NewtonSchulz.Workspace(square(squares[6], m), square(squares[7], m),
+                    columns[9].rowRange(0, m), columns[10].rowRange(0, m), IntStream.range(0, m).toArray()) : null;
         }
     }
 

@@ -6,6 +6,7 @@ import io.spherical.api.Tensor;
 import io.spherical.models.layers.DenseLayer;
 import io.spherical.models.lm.NgramLanguageModel;
 import io.spherical.models.lm.OutputKind;
+import io.spherical.models.output.SparseUpdate;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +20,9 @@ import java.util.List;
  *       at a cost that does not grow with D; the traffic is N m (d + 1) numbers per step whatever the vocabulary,
  *       where a dense all-reduce moves D d. Its gradient rows of this worker go down the network;</li>
  *   <li><b>every other output layer</b> (its cost grows with D anyway): the ordinary way, each worker steps on its
- *       own rows and the parameters' moves are summed in a dense all-reduce ({@link OutputAllReduce});</li>
+ *       own rows and the parameters' moves are summed: over the rows the global minibatch's step may change for the
+ *       layers that report them (sampled, hierarchical, adaptive softmax: {@link RowExchange}), in a dense all-reduce
+ *       for the others (log-softmax, the dense spherical layer: {@link OutputAllReduce});</li>
  *   <li><b>hidden layers</b>: gradients of the local rows (already divided by N m), summed over workers in one
  *       bucketed all-reduce, then the optimizer's update;</li>
  *   <li><b>embeddings</b>: every worker's gradient rows and word ids are all-gathered and every worker applies all of
@@ -32,6 +35,8 @@ import java.util.List;
 public final class DataParallelStep implements AutoCloseable {
     /** Steps between two checks that the replicas are identical ({@link #checkReplicas()}), as the trainer runs them. */
     public static final int CHECK_EVERY = 1000;
+    /** The output layer's step counter's name in the host state that {@link #checkReplicas(HostState)} compares. */
+    private static final String OUTPUT_COUNTER = "output.counter";
 
     private final NgramLanguageModel model;
     private final Collective group;
@@ -48,7 +53,7 @@ public final class DataParallelStep implements AutoCloseable {
     private final List<float[]> grads = new ArrayList<>();
     private final Tensor topGathered;
     private final Tensor embGathered;
-    private final OutputAllReduce reduced;
+    private final OutputExchange reduced;
     private final ReplicaCheck replicas;
     private long outputBytes;
 
@@ -64,7 +69,8 @@ public final class DataParallelStep implements AutoCloseable {
             throw new IllegalArgumentException("the model holds batches of " + model.maxBatch() + ", the step needs "
                     + modelBatch(model.config().output(), localBatch, group.size()));
         }
-        this.reduced = gathers ? null : new OutputAllReduce(b, group, model.output());
+        this.reduced = gathers ? null : model.output() instanceof SparseUpdate
+                ? new RowExchange(b, group, model.output(), localBatch) : new OutputAllReduce(b, group, model.output());
         this.replicas = new ReplicaCheck(b, group);
         int d = model.gradTop().cols();
         top = new float[gathers ? m * d : 0];                 // the gathered rows: the factored layer only
@@ -151,14 +157,33 @@ public final class DataParallelStep implements AutoCloseable {
     }
 
     /**
-     * Compares every worker's parameters and training state with rank 0's (a hash of their bits, all-gathered) and,
-     * where any differs, copies rank 0's to every worker; returns whether that happened (see {@link ReplicaCheck}).
+     * Compares every worker's training state with rank 0's and, where any differs, gives every worker rank 0's;
+     * returns whether that happened. The state is the model's arrays (parameters, the output layer's state, the
+     * optimizer's slots and step counts; a SHA-256 digest of their bits is all-gathered) and its host counter (the
+     * output layer's step counter, compared exactly and restored with {@code restoreCounter}); see
+     * {@link ReplicaCheck}. A caller with host state of its own passes it to {@link #checkReplicas(HostState)}.
      */
     public boolean checkReplicas() {
-        return replicas.check(model.state());
+        long before = replicas.resyncs();
+        checkReplicas(HostState.EMPTY);
+        return replicas.resyncs() > before;
     }
 
-    /** How many times {@link #checkReplicas()} found a difference and resynchronised. */
+    /**
+     * {@link #checkReplicas()} with the caller's host state too (the trainer's position, step count and schedule), its
+     * names the same on every worker: returns rank 0's values of it, which the caller applies (they equal
+     * {@code progress} unless {@link #resyncs()} grew and the values differed).
+     */
+    public HostState checkReplicas(HostState progress) {
+        HostState own = new HostState(List.of(OUTPUT_COUNTER), List.of(model.output().counter()));
+        HostState agreed = replicas.check(model.state(), own.plus(progress));
+        if (agreed.get(OUTPUT_COUNTER) != model.output().counter()) {
+            model.output().restoreCounter(agreed.get(OUTPUT_COUNTER));
+        }
+        return agreed.slice(own.size(), agreed.size());
+    }
+
+    /** How many times a replica check found a difference and resynchronised. */
     public long resyncs() {
         return replicas.resyncs();
     }
@@ -166,6 +191,14 @@ public final class DataParallelStep implements AutoCloseable {
     /** Bytes this worker has sent for the output layer's collectives so far (a part of the group's count). */
     public long outputBytesSent() {
         return outputBytes;
+    }
+
+    /**
+     * The output layer's parameter rows all-reduced so far, summed over its tensors (the size of the exchanged set S,
+     * step after step; every row for a dense all-reduce); 0 for the factored layer, which exchanges hidden vectors.
+     */
+    public long outputRowsExchanged() {
+        return reduced == null ? 0 : reduced.rowsExchanged();
     }
 
     /** Every hidden layer's dL/dW and dL/db summed over the workers, in one all-reduce. */

@@ -9,9 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The ordinary data-parallel step of an output layer whose cost grows with D (log-softmax, hierarchical, sampled,
- * adaptive, the dense spherical layer): the way PyTorch's DDP or Horovod would train it, so that its traffic can be
- * measured next to the factored layer's. Each worker steps on its own m rows with the rate divided by N, which moves
+ * The ordinary data-parallel step of an output layer whose step changes every parameter (log-softmax, the dense
+ * spherical layer): the way PyTorch's DDP or Horovod would train it, so that its traffic can be measured next to the
+ * factored layer's. (Layers whose steps change only some rows, sampled, hierarchical and adaptive softmax, exchange
+ * those rows alone: {@link RowExchange}.) Each worker steps on its own m rows with the rate divided by N, which moves
  * its parameters by {@code -eta/N} times the gradient of its rows' mean loss; those moves are summed over the workers
  * in one all-reduce of every parameter of the layer (dense, in buckets of {@link #BUCKET} floats) and added to the
  * parameters as they were before the step. For SGD, the only optimizer of output layers, this is exactly the update
@@ -20,7 +21,7 @@ import java.util.List;
  *
  * <p>Memory: one device copy of the layer's parameters (the state before the step) and one host bucket.
  */
-final class OutputAllReduce implements AutoCloseable {
+final class OutputAllReduce implements OutputExchange {
     /** Floats per all-reduce call (64 MiB), as DDP buckets its gradients (25 MiB by default). */
     static final int BUCKET = 16 << 20;
 
@@ -31,6 +32,7 @@ final class OutputAllReduce implements AutoCloseable {
     private final List<Tensor> before = new ArrayList<>();
     private final float[] bucket;
     private final float[] loss = new float[1];
+    private long rows;
 
     OutputAllReduce(Backend backend, Collective group, OutputLayer layer) {
         this.b = backend;
@@ -69,7 +71,8 @@ final class OutputAllReduce implements AutoCloseable {
      * The layer's step on this worker's {@code h} (m rows) as part of a global minibatch of N m; dL/dH of these rows
      * (for the global mean) into {@code gradOut}. Returns the global minibatch's mean loss.
      */
-    double step(Tensor h, int[] targets, float eta, Tensor gradOut) {
+    @Override
+    public double step(Tensor h, int[] targets, float eta, Tensor gradOut) {
         int n = group.size();
         for (int i = 0; i < params.size(); i++) {
             b.copy(params.get(i), before.get(i));
@@ -77,14 +80,23 @@ final class OutputAllReduce implements AutoCloseable {
         loss[0] = (float) (layer.step(h, targets, eta / n, gradOut) / n);
         b.scale(1f / n, gradOut);
         for (int i = 0; i < params.size(); i++) {
-            sum(params.get(i), before.get(i));
+            sum(b, group, bucket, params.get(i), before.get(i));
+            rows += params.get(i).rows();
         }
         group.allReduceSum(loss, 0, 1);
         return loss[0];
     }
 
-    /** p <- before + (sum over workers of (p - before)), bucket by bucket of whole rows. */
-    private void sum(Tensor p, Tensor old) {
+    @Override
+    public long rowsExchanged() {
+        return rows;
+    }
+
+    /**
+     * p <- old + (sum over workers of (p - old)), bucket by bucket of whole rows through the host array
+     * {@code bucket} (at least one row of p).
+     */
+    static void sum(Backend b, Collective group, float[] bucket, Tensor p, Tensor old) {
         b.axpy(-1f, old, p);                                     // this worker's move
         int rows = Math.max(1, bucket.length / p.cols());
         for (int r0 = 0; r0 < p.rows(); r0 += rows) {
