@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * A connection the gate does not admit is closed, and its reason kept for the error ({@link #lastFailure()}).
  */
 final class GateRelay implements AutoCloseable {
+    /** The shortest time one attempt to connect is given, in milliseconds. */
+    static final int MIN_CONNECT_MS = 500;
     /** Milliseconds between two attempts to reach a gate nobody listens at yet. */
     static final int RETRY_MS = 200;
 
@@ -47,7 +49,10 @@ final class GateRelay implements AutoCloseable {
             long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
             Socket s = new Socket();
             try {
-                s.connect(new InetSocketAddress(host, port), (int) Math.min(left, handshake.timeoutMillis()));
+                // at least MIN_CONNECT_MS even at the deadline: a last attempt given 1 ms would report a timeout
+                // where the truth is "nobody listens" (a refused loopback connection takes microseconds)
+                s.connect(new InetSocketAddress(host, port), (int) Math.max(MIN_CONNECT_MS,
+                        Math.min(left, handshake.timeoutMillis())));
                 handshake.join(s, GateHandshake.PROBE);
                 return;
             } catch (GateHandshake.Refused e) {
