@@ -52,8 +52,8 @@ final class Workers {
         requireCount(n);
         long each = WorkerMemory.perWorker(mc, RESERVED_WORDS, tc.batch(), n, tc.optimizer());
         WorkerMemory.check(n, each, MemoryPlan.availableBytes(), n + " local workers (before the vocabulary is "
-                + "counted)", "start fewer (--workers), lower --batch (the factored layer keeps (N m)^2 matrices on "
-                + "every worker) or the model's sizes, or train on several machines with --rank, --world-size and "
+                + "counted)", "start fewer (--workers), lower --batch (every worker takes the factored layer's step "
+                + "on all N x batch examples) or the model's sizes, or train on several machines with --rank, --world-size and "
                 + "--master");
     }
 
