@@ -156,9 +156,11 @@ final class AdmissionGate implements AutoCloseable {
         ScheduledFuture<?> watch;
         try {
             watch = watchdog.schedule(() -> {
-                if (state.compareAndSet(0, 2)) {
-                    tell(s, late);
-                    SocketBridge.closeQuietly(s);
+                synchronized (state) {          // told before anyone closes (see the catch below)
+                    if (state.compareAndSet(0, 2)) {
+                        tell(s, late);
+                        SocketBridge.closeQuietly(s);
+                    }
                 }
             }, handshake.timeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {       // the gate is closing
@@ -179,7 +181,10 @@ final class AdmissionGate implements AutoCloseable {
             return;
         } catch (IOException e) {
             boolean timedOut = e instanceof SocketTimeoutException || state.get() == 2;
-            boolean tell = timedOut && state.compareAndSet(0, 2);        // the read timed out before the watchdog
+            boolean tell;
+            synchronized (state) {      // when the watchdog won, it has told the peer by the time this lock is held
+                tell = timedOut && state.compareAndSet(0, 2);            // the read timed out before the watchdog
+            }
             if (closed) {
                 SocketBridge.closeQuietly(s);
                 open.remove(s);
