@@ -107,6 +107,7 @@ public final class Trainer {
             run.history.addAll(RunRecords.fromJson(loaded.manifest().get("history"), new TypeReference<List<HistoryRow>>() { }));
             run.progress = RunRecords.sameChunking(loaded.manifest(), corpus, run.progress, listener);
             run.base = RunRecords.counters(loaded.manifest());
+            run.clock.resumed(run.progress, loaded.manifest());
             vocab = loaded.vocabulary();
             listener.status("Resuming from " + run.dir.checkpoint() + " at epoch " + (run.progress.epoch() + 1)
                     + ", step " + run.progress.step());
@@ -176,8 +177,7 @@ public final class Trainer {
                 ? stream(run.cache, trainChunks, 0, run.vocab, Split.TRAIN).size() : Evaluator.knownSize(trainChunks);
         long epochTotal = Math.min(epochExamples, known);
         run.listener.epochStarted(epoch + 1, epochTotal == Long.MAX_VALUE ? -1 : epochTotal);
-        run.epochStart = System.nanoTime();
-        run.startDone = run.progress.doneInEpoch();
+        run.startDone = run.clock.start(run.progress) > 0 ? 0 : run.progress.doneInEpoch();  // seconds and examples alike
         int global = tc.batch() * group.size();
         double totalSteps = (double) tc.epochs() * Math.ceil((double) Math.min(epochExamples, known) / global);
         Schedule schedule = tc.schedule();
@@ -225,7 +225,7 @@ public final class Trainer {
                 off += m;
                 p = p.afterBatch(ci, off, m, l);
                 run.listener.batchDone(p.doneInEpoch(), l);
-                int signal = run.signals.afterStep(run.history, run.epochStart);
+                int signal = run.signals.afterStep(run.history, run.clock.startNanos());
                 if (signal == StopSignals.BUDGET) {
                     break chunks;       // the training-time budget is spent: this epoch ends here, and is the last
                 }
@@ -258,7 +258,7 @@ public final class Trainer {
     /** Validation, the schedule and early stopping after an epoch; then a checkpoint and the run files. */
     private void endEpoch(Run run, Progress p) {
         int epoch = p.epoch();
-        double secs = (System.nanoTime() - run.epochStart) / 1e9;
+        double secs = run.clock.seconds(p);
         double eps = (p.doneInEpoch() - run.startDone) / Math.max(secs, 1e-9);
         Metrics valid = evaluator.evaluate(run.model, run.corpus.chunks(Split.VALID), run.vocab, Split.VALID,
                 run.tc.maxEvalExamples(), run.listener, run.cache);
@@ -344,7 +344,7 @@ public final class Trainer {
         final ReplicaGuard guard = new ReplicaGuard(group.rank());
         StopSignals signals;
         Map<String, Long> base = Map.of();
-        long epochStart;
+        final EpochClock clock = new EpochClock();
         long startDone;
 
         Run(Corpus corpus, RunDirectory dir, TrainingListener listener, AtomicBoolean stop) {
@@ -368,7 +368,8 @@ public final class Trainer {
                 return;                 // every worker holds the same state; worker 0 keeps it
             }
             dir.saveCheckpoint(RunDirectory.record(backend, mc, tc, loss, opt, vocab, corpus)
-                    .put("trainChunks", corpus.chunks(Split.TRAIN).size()).set("diagnostics",
+                    .put("trainChunks", corpus.chunks(Split.TRAIN).size()).put(EpochClock.FIELD, clock.seconds(p))
+                    .set("diagnostics",
                             Checkpoint.JSON.valueToTree(counters())), model, vocab, p, history, backend);
         }
 
