@@ -21,40 +21,38 @@ import org.knowm.xchart.style.Styler;
 
 /**
  * What the protocol found, from its files: a summary table per kind (selected candidate, test metrics as mean and
- * range over seeds, training time, and the time each kind took to reach the log-softmax's best validation top-10
- * error), the time-to-accuracy plot (validation top-10 error against training seconds, logarithmic time) and the
- * test top-k plot.
+ * range over seeds, training time, training examples per second, and the time each kind took to reach the best
+ * baseline's final validation top-10 error, {@link BaselineTarget}), below it the goal check of each spherical kind,
+ * the time-to-accuracy plot (validation top-10 error against training seconds, logarithmic time) and the test top-k
+ * plot.
  */
 final class ProtocolReport {
     private ProtocolReport() {
     }
 
+    /** Writes summary.md and the plots under {@code out} (which holds curves.csv) and prints the summary to {@code w}. */
     static void write(Path out, List<Protocol.Outcome> outcomes, PrintWriter w) throws IOException {
         Map<String, List<double[]>> curves = curves(out.resolve("curves.csv"));
-        double target = curves.entrySet().stream().filter(e -> e.getKey().startsWith("log-softmax-"))
-                .flatMap(e -> e.getValue().stream()).mapToDouble(p -> p[1]).min().orElse(Double.NaN);
         Map<String, List<Protocol.Outcome>> byKind = new LinkedHashMap<>();
         outcomes.forEach(o -> byKind.computeIfAbsent(o.kind(), k -> new ArrayList<>()).add(o));
+        BaselineTarget target = BaselineTarget.of(byKind, curves);
         List<Double> budgets = outcomes.stream().flatMap(o -> o.budgetTop10().keySet().stream()).distinct().sorted()
                 .toList();
         StringBuilder md = new StringBuilder("| kind | selected | runs | test top-1 | test top-10 | test top-100 | MRR | "
-                + "perplexity | s to best | train s | s to log-softmax's best valid top-10 | controlled steps | host solves | "
+                + "perplexity | s to best | train s | ex/s | " + target.header() + " | controlled steps | host solves | "
                 + "slow intervals |");
         budgets.forEach(b -> md.append(String.format(Locale.ROOT, " test top-10 within %.0f min |", b / 60)));
-        md.append("\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|").append("---:|".repeat(budgets.size()))
-                .append('\n');
+        md.append("\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
+                .append("---:|".repeat(budgets.size())).append('\n');
         byKind.forEach((kind, os) -> {
-            double[] reach = os.stream().mapToDouble(o -> timeTo(curves.get(o.run()), target)).toArray();
-            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %.0f | %.0f | %s |", kind,
-                    os.get(0).selected().name(), os.size(), stat(os, m -> m.topKError().get(1)),
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %.0f | %.0f | %.0f | %s |",
+                    kind, os.get(0).selected().name(), os.size(), stat(os, m -> m.topKError().get(1)),
                     stat(os, m -> m.topKError().get(10)), stat(os, m -> m.topKError().get(100)), stat(os, Metrics::mrr),
                     Double.isNaN(os.get(0).test().perplexity()) ? "-" : stat(os, Metrics::perplexity),
                     os.stream().mapToDouble(Protocol.Outcome::secondsToBest).average().orElse(Double.NaN),
                     os.stream().mapToDouble(Protocol.Outcome::trainSeconds).average().orElse(Double.NaN),
-                    Arrays.stream(reach).allMatch(Double::isNaN)
-                            ? "not reached" : String.format(Locale.ROOT, "%.0f (%d of %d runs)",
-                            Arrays.stream(reach).filter(x -> !Double.isNaN(x)).average().orElse(Double.NaN),
-                            Arrays.stream(reach).filter(x -> !Double.isNaN(x)).count(), reach.length)));
+                    os.stream().mapToDouble(Protocol.Outcome::examplesPerSecond).average().orElse(Double.NaN),
+                    target.cell(os, curves)));
             md.append(String.format(Locale.ROOT, " %s | %s | %d |", counts(os, Protocol.Outcome::controlledSteps),
                     counts(os, Protocol.Outcome::hostSolves), os.stream().mapToInt(Protocol.Outcome::slowIntervals).sum()));
             for (double b : budgets) {
@@ -64,6 +62,11 @@ final class ProtocolReport {
             }
             md.append('\n');
         });
+        List<String> goals = target.goals(byKind, curves);
+        if (!goals.isEmpty()) {
+            md.append('\n');
+            goals.forEach(g -> md.append("- ").append(g).append('\n'));
+        }
         md.append("\n| kind | runs |");
         Arrays.stream(Metrics.KS).forEach(k -> md.append(" test top-").append(k).append(" |"));
         md.append(" MRR | perplexity |\n|---|---:|").append("---:|".repeat(Metrics.KS.length + 2)).append('\n');
@@ -91,18 +94,6 @@ final class ProtocolReport {
                     new double[] {Double.parseDouble(c[4]), Double.parseDouble(c[6])});
         }
         return runs;
-    }
-
-    /** Training seconds at the first validation at or below {@code target}; NaN when never. */
-    static double timeTo(List<double[]> curve, double target) {
-        if (curve != null) {
-            for (double[] p : curve) {
-                if (p[1] <= target) {
-                    return p[0];
-                }
-            }
-        }
-        return Double.NaN;
     }
 
     /** Per-run counts, joined with "/" when there are several runs ("0/12"). */

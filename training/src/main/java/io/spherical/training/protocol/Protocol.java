@@ -38,7 +38,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li><b>test</b>: the final models, and only they, are evaluated once on the test split ({@code final.csv}): each
  *       run's best validation interval, and its best interval within each time budget ({@link Snapshots}).</li>
  * </ol>
- * The test split is read in the last stage only.
+ * The test split is read only for a final run whose training has ended, each snapshot once: every run is tested as
+ * soon as it ends (a short {@code test} stage between two final runs), and its metrics are sealed in its
+ * {@code test.json}, which nothing reads before the last stage writes {@code final.csv}. Nothing after tuning selects
+ * anything, so this is the same as testing at the end; it lets a fresh machine resume the final stage from each
+ * finished run's small files ({@code done.json}, {@code test.json}) without its snapshots.
  */
 public final class Protocol {
     /** Told where the protocol is, for progress lines and for tests. */
@@ -54,11 +58,12 @@ public final class Protocol {
     /**
      * One final run: its kind, name and selected candidate; the test metrics of its best validation interval; the test
      * top-10 error of the best interval within each time budget (absent when no interval ended within it); the training
-     * seconds until its best interval and in all.
+     * seconds until its best interval and in all; the factored layer's counters and the slow intervals; the training
+     * examples per training second (each interval's throughput weighted by its seconds).
      */
     public record Outcome(String kind, String run, Candidate selected, Metrics test, Map<Double, Double> budgetTop10,
                           double secondsToBest, double trainSeconds, long controlledSteps, long hostSolves,
-                          int slowIntervals) {
+                          int slowIntervals, double examplesPerSecond) {
     }
 
     /**
@@ -141,6 +146,15 @@ public final class Protocol {
                 if (!h.isEmpty()) {
                     finals.put(run, c);
                     finalHistory.put(run, h);
+                    // its training has ended: its snapshots are tested now, once, and the result sealed in test.json,
+                    // read by nothing before the test stage (nothing after tuning selects anything), so that a later
+                    // session on a fresh machine resumes from small files instead of the snapshots
+                    observer.stage("test");
+                    observer.run("test", run);
+                    if (testOnce(dir) == null) {
+                        return null;
+                    }
+                    observer.stage("final");
                 }
             }
         }
@@ -173,10 +187,10 @@ public final class Protocol {
             double toBest = RunFigures.secondsToBest(h);
             int slow = RunFigures.slowIntervals(h);
             outcomes.add(new Outcome(c.kind(), e.getKey(), c, m, within, toBest, seconds(h), last.controlledSteps(),
-                    last.hostSolves(), slow));
+                    last.hostSolves(), slow, RunFigures.examplesPerSecond(h)));
             Map<Integer, Double> k = m.topKError();
             fin.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%s", c.kind(),
-                    e.getKey(), c.name(), Snapshots.index(dir).getOrDefault(Snapshots.BEST, 0), k.get(1), k.get(5),
+                    e.getKey(), c.name(), tests.containsKey(Snapshots.BEST) ? HistoryRow.best(h) + 1 : 0, k.get(1), k.get(5),
                     k.get(10), k.get(20), k.get(50), k.get(100), m.mrr(),
                     Double.isNaN(m.perplexity()) ? "" : String.format(Locale.ROOT, "%.2f", m.perplexity())));
             s.budgets().forEach(b -> fin.append(within.containsKey(b)

@@ -4,7 +4,10 @@ import io.spherical.training.HistoryRow;
 import io.spherical.training.Schedule;
 import java.util.List;
 
-/** What the protocol's CSVs say about a run beyond its metrics: time to best, slow intervals, halvings, rate position. */
+/**
+ * What the protocol's CSVs say about a run beyond its metrics: time to best, slow intervals, halvings, rate position,
+ * throughput.
+ */
 final class RunFigures {
     /** An interval slower than this many times its run's median interval is flagged (something else was running). */
     static final double SLOW = 3.0;
@@ -46,6 +49,17 @@ final class RunFigures {
         boolean above = rates.stream().anyMatch(r -> r > chosen.learningRate());
         boolean below = rates.stream().anyMatch(r -> r < chosen.learningRate());
         return above && below ? "interior" : above ? "smallest-tried" : below ? "largest-tried" : "only-rate-tried";
+    }
+
+    /**
+     * The run's training examples per training second: each interval's throughput weighted by its seconds (the
+     * examples it trained over the seconds it took), so that a short last interval (a time budget spent) counts for
+     * its share only; NaN when the run has no training seconds.
+     */
+    static double examplesPerSecond(List<HistoryRow> h) {
+        double examples = h.stream().mapToDouble(r -> r.examplesPerSecond() * r.seconds()).sum();
+        double seconds = h.stream().mapToDouble(HistoryRow::seconds).sum();
+        return seconds > 0 ? examples / seconds : Double.NaN;
     }
 
     /** How many intervals of a run were slower than {@link #SLOW} times its median. */

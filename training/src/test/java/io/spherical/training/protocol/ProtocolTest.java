@@ -96,8 +96,10 @@ class ProtocolTest {
         assertEquals(8, grid.size(), "z-loss: 3 margins x 2 rates; log-softmax: 2 rates");
         List<Protocol.Outcome> outcomes = protocol(out, new AtomicBoolean(), new TrainingListener() { }).run(grid);
         assertNotNull(outcomes);
-        assertEquals(List.of("stage tuning", "stage final", "stage test"),
-                log.stream().filter(l -> l.startsWith("stage")).toList());
+        // tuning, then the final runs, each followed by its test (3 final runs: z-loss, log-softmax, 1 seed each),
+        // then the test stage proper, which reads the sealed results back
+        assertEquals(List.of("stage tuning", "stage final", "stage test", "stage final", "stage test", "stage final",
+                "stage test", "stage final", "stage test"), log.stream().filter(l -> l.startsWith("stage")).toList());
         assertTrue(log.stream().filter(l -> l.endsWith(":TEST")).allMatch(l -> l.startsWith("test:")), log.toString());
         assertTrue(log.stream().anyMatch(l -> l.equals("test:TEST")), "the test split is read in the last stage");
         assertTrue(log.stream().filter(l -> l.startsWith("test:")).allMatch(l -> l.endsWith(":TEST")),
@@ -178,10 +180,26 @@ class ProtocolTest {
             assertEquals(last.controlledSteps(), o.controlledSteps(), o.run());
             assertEquals(last.hostSolves(), o.hostSolves(), o.run());
             assertEquals(RunFigures.secondsToBest(h), o.secondsToBest(), 0.0, o.run());
+            assertEquals(RunFigures.examplesPerSecond(h), o.examplesPerSecond(), 0.0, o.run());
+            assertTrue(o.examplesPerSecond() > 0, o.run() + " trained at " + o.examplesPerSecond() + " ex/s");
             String[] row = fin.stream().filter(l -> l.split(",")[1].equals(o.run())).findFirst().orElseThrow().split(",");
             assertEquals(Long.toString(last.controlledSteps()), row[row.length - 3], o.run());
             assertEquals(Long.toString(last.hostSolves()), row[row.length - 2], o.run());
         }
+        // a fresh machine with each final run's small files only (the snapshots and checkpoints gone): the protocol
+        // trains nothing, reads no test example again, and writes the same final.csv from the sealed test.json
+        try (var files = Files.walk(out.resolve("final"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".zip")).toList()) {
+                Files.delete(f);
+            }
+        }
+        log.clear();
+        List<Protocol.Outcome> again = protocol(out, new AtomicBoolean(), new TrainingListener() { }).run(grid);
+        assertNotNull(again);
+        assertTrue(log.stream().noneMatch(l -> l.endsWith(":TEST")), "the test split is not read again: " + log);
+        assertEquals(fin, Files.readAllLines(out.resolve("final.csv")), "the same final.csv from test.json");
+        assertEquals(outcomes.stream().map(o -> o.test().topKError()).toList(),
+                again.stream().map(o -> o.test().topKError()).toList());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.spherical.training.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spherical.training.HistoryRow;
 import io.spherical.training.Metrics;
@@ -89,5 +90,14 @@ class SnapshotsTest {
         slow.set(2, row(3, 301, 0.45));       // more than 3x the median of 100 s
         assertEquals(100.0, RunFigures.median(slow), 0.0);
         assertEquals(1, slow.stream().filter(r -> r.seconds() > RunFigures.SLOW * RunFigures.median(slow)).count());
+    }
+
+    @Test
+    void examplesPerSecondWeighEachIntervalByItsSeconds() {
+        Metrics m = row(1, 100, 0.5).metrics();
+        // 100 s at 1,000 ex/s and a short last interval of 50 s at 4,000 ex/s: 300,000 examples in 150 s
+        List<HistoryRow> h = List.of(new HistoryRow(1, 1.0, m, 1000, 100), new HistoryRow(2, 1.0, m, 4000, 50));
+        assertEquals(2000.0, RunFigures.examplesPerSecond(h), 1e-9, "examples over seconds, not the mean 2500 of rates");
+        assertTrue(Double.isNaN(RunFigures.examplesPerSecond(List.of())), "no interval, no throughput");
     }
 }
