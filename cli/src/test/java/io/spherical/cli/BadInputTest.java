@@ -278,7 +278,8 @@ class BadInputTest {
 
     /**
      * {@code train --workers N} refuses, before any worker starts, a group whose estimated memory does not fit (500
-     * workers of the factored layer each hold the (N m)^2 matrices of the global step), and a count out of range.
+     * processes, each with its own copy of the model, its gathered global minibatch and its runtime), and a count out
+     * of range.
      */
     @Test
     void moreLocalWorkersThanTheMachineHoldsAreRefusedBeforeAnyStarts() {
