@@ -7,6 +7,8 @@ import io.spherical.training.data.Corpus;
 import io.spherical.models.lm.Activation;
 import io.spherical.models.lm.ModelConfig;
 import io.spherical.models.lm.OutputKind;
+import io.spherical.training.CorpusVocabulary;
+import io.spherical.training.DefaultRates;
 import io.spherical.training.Preset;
 import io.spherical.training.Schedule;
 import io.spherical.training.HistoryRow;
@@ -89,7 +91,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--opt-param", description = "optimizer parameter NAME=VALUE (repeatable) (default: none, each "
             + "parameter at the optimizer's default)")
     List<String> optParams = new ArrayList<>();
-    @Option(names = "--lr", description = "learning rate (default: the preset's, brown: 4, 1bw: 0.01)")
+    @Option(names = "--lr", description = "learning rate (default: brown: the rate the comparison protocol chose for the "
+            + "output layer at the measured vocabulary nearest D, e.g. the Z-loss's 4 below D = 51,362 and 0.5 from it; "
+            + "1bw: 0.01)")
     Double lr;
     @Option(names = "--schedule", description = "constant, linear or plateau (halve the rate when validation stops "
             + "improving) (default: the preset's, brown: plateau, 1bw: constant)")
@@ -188,6 +192,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         Corpus c = Corpora.open(corpusSpec != null ? corpusSpec : "brown", cache != null ? cache : Corpora.defaultCache(),
                 progress::status);
+        if (check == null && lr == null && Preset.parse(preset == null ? "brown" : preset) == Preset.BROWN) {
+            tc = rateForVocabulary(mc, tc, c, w);
+        }
         AtomicBoolean stop = new AtomicBoolean();
         Signals.onInterrupt(stop);
         try (rt; io.spherical.api.Collective g = group.join()) {
@@ -219,6 +226,20 @@ final class TrainCommand implements Callable<Integer> {
         } finally {
             progress.close();
         }
+    }
+
+    /**
+     * Without --lr, the Brown preset's rate follows the output layer and D ({@link DefaultRates}). The vocabulary is
+     * counted here once more than the trainer does: a prepared corpus gives it from its counts, a small one is read in
+     * a second or two.
+     */
+    private static TrainingConfig rateForVocabulary(ModelConfig mc, TrainingConfig tc, Corpus c, PrintWriter w) {
+        int d = CorpusVocabulary.of(c, tc.minCount(), tc.vocabSize()).size();
+        double r = DefaultRates.rate(mc, d, tc.learningRate());
+        w.println("Learning rate " + r + ": the comparison protocol's choice for " + DefaultRates.kind(mc) + " at D = " + d
+                + " (" + (DefaultRates.large(d) ? "nearer 200,000 words" : "nearer Brown's 13,190 words")
+                + ", docs/RESULTS.md); --lr sets another.");
+        return tc.toBuilder().learningRate(r).build();
     }
 
     private ModelConfig modelConfig() {

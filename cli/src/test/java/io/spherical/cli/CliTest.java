@@ -312,7 +312,6 @@ class CliTest {
         fromPreset.put("--batch", List.<Object>of(bt.batch(), ot.batch()));
         fromPreset.put("--epochs", List.<Object>of(bt.epochs(), ot.epochs()));
         fromPreset.put("--min-count", List.<Object>of(bt.minCount(), ot.minCount()));
-        fromPreset.put("--lr", List.<Object>of(LossOptions.number(bt.learningRate()), LossOptions.number(ot.learningRate())));
         fromPreset.put("--schedule", List.<Object>of(bt.schedule().label(), ot.schedule().label()));
         fromPreset.put("--patience", List.<Object>of(bt.patience(), ot.patience()));
         fromPreset.put("--max-train", List.<Object>of(bt.maxTrainExamples(), ot.maxTrainExamples()));
@@ -329,6 +328,11 @@ class CliTest {
             String expected = "(default: the preset's, brown: " + v.get(0) + ", 1bw: " + v.get(1) + ")";
             assertTrue(text.contains(expected), option + ": '" + expected + "' expected in: " + text);
         });
+        // --lr: brown's follows the layer and D (DefaultRates), 1bw's is the preset's
+        double small = io.spherical.training.DefaultRates.rate(bm, io.spherical.training.DefaultRates.BROWN_D, 0);
+        double large = io.spherical.training.DefaultRates.rate(bm, io.spherical.training.DefaultRates.LARGE_D, 0);
+        assertTrue(help.get("--lr").contains("Z-loss's " + LossOptions.number(small) + " below D = 51,362 and "
+                + LossOptions.number(large) + " from it; 1bw: " + LossOptions.number(ot.learningRate()) + ")"), help.get("--lr"));
         // every option says its default, except the flags (off unless given) and help/version
         List<String> flags = List.of("--help", "--version", "--resume", "--verbose", "--quiet");
         help.forEach((option, text) -> {

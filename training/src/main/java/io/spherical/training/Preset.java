@@ -10,7 +10,8 @@ public enum Preset {
     /**
      * The Brown demo: 4 words of context, embeddings 64, one ReLU layer of 256, factored Z-loss aiming at the top 10
      * (beta = sqrt(D/10 - 1)), SGD at 4 with the plateau schedule, 3 epochs: the Z-loss configuration the comparison
-     * protocol selected on Brown's validation split (docs/RESULTS.md).
+     * protocol selected on Brown's validation split (docs/RESULTS.md). Without --lr, {@code train} replaces the 4 by
+     * {@link DefaultRates}' rate for the output layer and the vocabulary's size.
      */
     BROWN {
         @Override
