@@ -192,7 +192,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Corpus c = Corpora.open(corpusSpec != null ? corpusSpec : "brown", cache != null ? cache : Corpora.defaultCache(),
                 progress::status);
-        if (check == null && lr == null && Preset.parse(preset == null ? "brown" : preset) == Preset.BROWN) {
+        if (check == null && lr == null && preset() == Preset.BROWN) {
             tc = rateForVocabulary(mc, tc, c, w);
         }
         AtomicBoolean stop = new AtomicBoolean();
@@ -238,12 +238,16 @@ final class TrainCommand implements Callable<Integer> {
         double r = DefaultRates.rate(mc, d, tc.learningRate());
         w.println("Learning rate " + r + ": the comparison protocol's choice for " + DefaultRates.kind(mc) + " at D = " + d
                 + " (" + (DefaultRates.large(d) ? "nearer 200,000 words" : "nearer Brown's 13,190 words")
-                + ", docs/RESULTS.md); --lr sets another.");
+                + ", README: Learning rate); --lr sets another.");
         return tc.toBuilder().learningRate(r).build();
     }
 
+    private Preset preset() {
+        return Preset.parse(preset == null ? "brown" : preset);
+    }
+
     private ModelConfig modelConfig() {
-        ModelConfig base = Preset.parse(preset == null ? "brown" : preset).model();
+        ModelConfig base = preset().model();
         Map<String, Double> lp = LossOptions.merge(lossParams, lossOptions);
         List<Integer> hid = base.hidden();
         if (hidden != null) {
@@ -271,7 +275,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private TrainingConfig trainingConfig() {
-        TrainingConfig base = Preset.parse(preset == null ? "brown" : preset).training();
+        TrainingConfig base = preset().training();
         TrainingConfig.Builder t = base.toBuilder().optimizer(optimizer != null ? optimizer : base.optimizer(),
                 Options.keyValues(optParams, "--opt-param"));
         Optional.ofNullable(batch).ifPresent(t::batch);
