@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * The learning rate {@code train} uses when {@code --lr} is not given: for each output layer, the rate the comparison
  * protocol selected on the validation split at the measured vocabulary size nearest the run's D on a log scale.
- * Two sizes have been measured: Brown (D = {@value #BROWN_D}, {@code docs/protocol/selection.csv}) and Gutenberg cut
+ * Two sizes have been measured: Brown (D = {@value #BROWN_D}, {@code docs/protocol/brown/selection.csv}) and Gutenberg cut
  * to 200,000 words (D = {@value #LARGE_D}, {@code docs/protocol/gutenberg-200k/selection.csv}), so the boundary is
  * their geometric mean, D = 51,362: below it Brown's rate, from it on the large one's. Measured, the Z-loss's rate
  * falls from 4 to 0.5, the softmax approximations' from 4 to 2, log-softmax's stays 2 and the log-Taylor softmax's

@@ -49,7 +49,7 @@ class DefaultRatesTest {
 
     @Test
     void theTableIsWhatTheProtocolSelectedOnBothCorpora() throws IOException {
-        checkSelection(Path.of("..", "docs", "protocol", "selection.csv"), false);
+        checkSelection(Path.of("..", "docs", "protocol", "brown", "selection.csv"), false);
         checkSelection(Path.of("..", "docs", "protocol", "gutenberg-200k", "selection.csv"), true);
         assertTrue(DefaultRates.large(DefaultRates.LARGE_D) && !DefaultRates.large(DefaultRates.BROWN_D));
     }

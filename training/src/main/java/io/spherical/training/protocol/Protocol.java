@@ -133,12 +133,14 @@ public final class Protocol {
                     return null;
                 }
                 double t = 0;
+                long examples = 0;
                 double median = RunFigures.median(h);
                 for (HistoryRow r : h) {
                     t += r.seconds();
+                    examples += RunFigures.intervalExamples(r, s.interval());
                     Metrics m = r.metrics();
                     curves.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.4f,%.4f,%.4f,%.4f,%s,%.1f,%s,%d,%d%n",
-                            c.kind(), run, r.epoch(), r.epoch() * s.interval(), t, m.topKError().get(1),
+                            c.kind(), run, r.epoch(), examples, t, m.topKError().get(1),
                             m.topKError().get(10), m.topKError().get(100), m.mrr(), Double.isNaN(m.perplexity()) ? ""
                                     : String.format(Locale.ROOT, "%.2f", m.perplexity()), r.seconds(),
                             r.seconds() > RunFigures.SLOW * median, r.controlledSteps(), r.hostSolves()));

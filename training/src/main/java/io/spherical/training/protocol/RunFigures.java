@@ -62,6 +62,16 @@ final class RunFigures {
         return seconds > 0 ? examples / seconds : Double.NaN;
     }
 
+    /**
+     * The training examples of one interval of {@code interval} examples: the whole interval, unless a time budget ended
+     * it sooner, when it is the interval's throughput times its seconds (within 1% of the interval counts as whole, so
+     * that the rounding of a full interval's throughput does not show as a shortfall).
+     */
+    static long intervalExamples(HistoryRow r, long interval) {
+        long trained = Math.round(r.examplesPerSecond() * r.seconds());
+        return trained >= 0.99 * interval ? interval : trained;
+    }
+
     /** How many intervals of a run were slower than {@link #SLOW} times its median. */
     static int slowIntervals(List<HistoryRow> h) {
         double median = median(h);

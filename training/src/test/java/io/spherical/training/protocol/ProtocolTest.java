@@ -312,6 +312,11 @@ class ProtocolTest {
         }
         List<String> curves = Files.readAllLines(tmp.resolve("curves.csv"));
         assertEquals(1 + 2, curves.size(), "one interval for each of the two final runs: " + curves);
+        for (String row : curves.subList(1, curves.size())) {
+            long examples = Long.parseLong(row.split(",")[3]);
+            assertTrue(examples > 0 && examples < 1_000, "the budget cut the interval of 1,000 examples short, and "
+                    + "curves.csv counts what it trained: " + row);
+        }
     }
 
     /** The CSV without its wall-clock columns (seconds and slow-interval flags differ between runs, results must not). */

@@ -81,6 +81,17 @@ class SnapshotsTest {
     }
 
     @Test
+    void anIntervalCutShortCountsTheExamplesItTrained() {
+        assertEquals(17_000, RunFigures.intervalExamples(new HistoryRow(2, 5.7, null, 286.3, 59.38), 500_000),
+                "a budget that ends 59.38 s into an interval of 500,000 at 286.3 ex/s");
+        assertEquals(500_000, RunFigures.intervalExamples(new HistoryRow(1, 5.7, null, 31_245.9, 16.0), 500_000),
+                "a whole interval whose throughput rounds to 499,934 examples");
+        assertEquals(500_000, RunFigures.intervalExamples(new HistoryRow(1, 5.7, null, 31_250.0, 16.0), 500_000));
+        assertEquals(480_000, RunFigures.intervalExamples(new HistoryRow(1, 5.7, null, 30_000.0, 16.0), 500_000),
+                "96% of an interval is short of it");
+    }
+
+    @Test
     void secondsToBestAndSlowIntervalsFollowTheSameRule() {
         List<HistoryRow> h = history();
         assertEquals(650.0, RunFigures.secondsToBest(h), 0.0, "the end of interval 6, not of its tie 7 (750 s)");

@@ -1,4 +1,4 @@
-# Summarises the finished tuning candidates of an interrupted protocol stage (the protocol writes tuning.csv when the
+# Summarises the finished runs of an unfinished protocol stage (the protocol writes tuning.csv or final.csv when the
 # stage ends): candidate, intervals, training seconds, examples/s, best validation top-10 error (earliest tie).
 import json, os, sys
 root = sys.argv[1]
