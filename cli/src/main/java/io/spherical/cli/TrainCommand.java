@@ -92,7 +92,7 @@ final class TrainCommand implements Callable<Integer> {
             + "parameter at the optimizer's default)")
     List<String> optParams = new ArrayList<>();
     @Option(names = "--lr", description = "learning rate (default: brown: the rate the comparison protocol chose for the "
-            + "output layer at the measured vocabulary nearest D, e.g. the Z-loss's 4 below D = 51,362 and 0.5 from it; "
+            + "output layer at the measured vocabulary nearest D, e.g. the Z-loss's 16 below D = 51,362 and 0.5 from it; "
             + "1bw: 0.01)")
     Double lr;
     @Option(names = "--schedule", description = "constant, linear or plateau (halve the rate when validation stops "

@@ -53,7 +53,7 @@ class DefaultRateCliTest {
         Path small = corpus(tmp.resolve("small"), 2_000);
         CliTest.Run b = train(small, tmp.resolve("run-small"));
         assertEquals(0, b.code(), b.err());
-        assertEquals(4.0, recordedRate(tmp.resolve("run-small")), 0);
+        assertEquals(16.0, recordedRate(tmp.resolve("run-small")), 0);
     }
 
     @Test

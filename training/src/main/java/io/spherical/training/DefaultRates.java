@@ -9,9 +9,9 @@ import java.util.Map;
  * Two sizes have been measured: Brown (D = {@value #BROWN_D}, {@code docs/protocol/brown/selection.csv}) and Gutenberg cut
  * to 200,000 words (D = {@value #LARGE_D}, {@code docs/protocol/gutenberg-200k/selection.csv}), so the boundary is
  * their geometric mean, D = 51,362: below it Brown's rate, from it on the large one's. Measured, the Z-loss's rate
- * falls from 4 to 0.5, the softmax approximations' from 4 to 2, log-softmax's stays 2 and the log-Taylor softmax's
- * rises from 4 to 16. A kind measured only on Brown keeps Brown's rate; a loss plugin, or any layer not in the table,
- * gets the preset's. The table is checked against both selection files by its test.
+ * falls from 16 to 0.5, sampled softmax's from 4 to 2; hierarchical, adaptive and log-softmax's stay 2 and the
+ * log-Taylor softmax's stays 16. A kind measured only on Brown keeps Brown's rate; a loss plugin, or any layer not in
+ * the table, gets the preset's. The table is checked against both selection files by its test.
  */
 public final class DefaultRates {
     /** Brown's vocabulary with the Brown preset (min count 4, {@code <unk>} and {@code </s>} included). */
@@ -21,13 +21,13 @@ public final class DefaultRates {
 
     /** Per kind (protocol names), the selected rate on Brown and at 200,000 words (NaN: not measured there). */
     private static final Map<String, double[]> RATES = Map.of(
-            "z-loss", new double[] {4.0, 0.5},
-            "log-taylor-softmax", new double[] {4.0, 16.0},
+            "z-loss", new double[] {16.0, 0.5},
+            "log-taylor-softmax", new double[] {16.0, 16.0},
             "log-spherical-softmax", new double[] {0.5, Double.NaN},
-            "squared-error", new double[] {0.05, Double.NaN},
-            "hsm", new double[] {4.0, 2.0},
+            "squared-error", new double[] {0.025, Double.NaN},
+            "hsm", new double[] {2.0, 2.0},
             "sampled-softmax", new double[] {4.0, 2.0},
-            "adaptive-softmax", new double[] {4.0, 2.0},
+            "adaptive-softmax", new double[] {2.0, 2.0},
             "log-softmax", new double[] {2.0, 2.0});
 
     private DefaultRates() {

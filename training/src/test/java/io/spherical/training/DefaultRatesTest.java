@@ -24,25 +24,26 @@ class DefaultRatesTest {
     @Test
     void theZLossTakesBrownsRateBelowTheGeometricMeanAndTheLargeOneFromIt() {
         assertEquals("z-loss", DefaultRates.kind(BROWN));
-        assertEquals(4.0, DefaultRates.rate(BROWN, 13_190, 9), 0);
-        assertEquals(4.0, DefaultRates.rate(BROWN, 51_361, 9), 0);     // sqrt(13,190 x 200,002) = 51,361.6
+        assertEquals(16.0, DefaultRates.rate(BROWN, 13_190, 9), 0);
+        assertEquals(16.0, DefaultRates.rate(BROWN, 51_361, 9), 0);     // sqrt(13,190 x 200,002) = 51,361.6
         assertEquals(0.5, DefaultRates.rate(BROWN, 51_362, 9), 0);
         assertEquals(0.5, DefaultRates.rate(BROWN, 200_002, 9), 0);
         assertEquals(0.5, DefaultRates.rate(BROWN, 793_473, 9), 0);
-        assertEquals(4.0, DefaultRates.rate(BROWN, 32, 9), 0);
+        assertEquals(16.0, DefaultRates.rate(BROWN, 32, 9), 0);
     }
 
     @Test
     void eachLayerHasItsOwnRateAndAnUnmeasuredOneTheFallback() {
         assertEquals(2.0, DefaultRates.rate(output(OutputKind.SOFTMAX), 13_190, 9), 0);
         assertEquals(2.0, DefaultRates.rate(output(OutputKind.SAMPLED), 200_002, 9), 0);
-        assertEquals(4.0, DefaultRates.rate(output(OutputKind.HSM), 13_190, 9), 0);
+        assertEquals(2.0, DefaultRates.rate(output(OutputKind.HSM), 13_190, 9), 0);
+        assertEquals(4.0, DefaultRates.rate(output(OutputKind.SAMPLED), 13_190, 9), 0);
         assertEquals(2.0, DefaultRates.rate(output(OutputKind.ADAPTIVE), 200_002, 9), 0);
         ModelConfig taylor = BROWN.toBuilder().output(OutputKind.DENSE).loss("log-taylor-softmax", Map.of()).build();
         assertEquals("log-taylor-softmax", DefaultRates.kind(taylor));
         assertEquals(16.0, DefaultRates.rate(taylor, 200_002, 9), 0);
         ModelConfig squared = BROWN.toBuilder().loss("squared-error", Map.of()).build();
-        assertEquals(0.05, DefaultRates.rate(squared, 200_002, 9), 0, "measured on Brown only: Brown's rate");
+        assertEquals(0.025, DefaultRates.rate(squared, 200_002, 9), 0, "measured on Brown only: Brown's rate");
         ModelConfig plugin = BROWN.toBuilder().loss("my-plugin-loss", Map.of()).build();
         assertEquals(9.0, DefaultRates.rate(plugin, 200_002, 9), 0);
     }

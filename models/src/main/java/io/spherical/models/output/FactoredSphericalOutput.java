@@ -268,7 +268,7 @@ public final class FactoredSphericalOutput implements OutputLayer {
         return repairs;
     }
 
-    /** Direct solves taken because Newton-Schulz did not converge (large steps: 97 in the Brown default run at lr 4). */
+    /** Direct solves taken because Newton-Schulz did not converge (large steps: 98 in the Brown default run at lr 16). */
     public int hostSolves() {
         return update.hostSolves() + stabiliser.counters().hostSolves();
     }
